@@ -1,0 +1,22 @@
+import { Registry, collectDefaultMetrics, Gauge } from 'prom-client';
+
+/**
+ * The control plane's Prometheus registry. One per process: components register their own
+ * collectors on it and the diagnostics server exposes it on /metrics.
+ */
+export interface Metrics {
+  readonly registry: Registry;
+  readonly componentUp: Gauge<'component'>;
+}
+
+export function createMetrics(): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'kuma_cp_' });
+  const componentUp = new Gauge({
+    name: 'kuma_cp_component_up',
+    help: '1 when the component is running, 0 otherwise',
+    labelNames: ['component'],
+    registers: [registry],
+  });
+  return { registry, componentUp };
+}
