@@ -1,8 +1,9 @@
-import { access, constants, mkdir, stat } from 'node:fs/promises';
+import { access, constants, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { KumaError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
+import { ensurePrivateDir } from '../pki/index.js';
 
 export class WorkDirError extends KumaError {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -31,7 +32,7 @@ export async function prepareWorkDir(configured: string, log: Logger, home: () =
     dir = join(h, '.kuma');
   }
   try {
-    await mkdir(dir, { recursive: true, mode: 0o700 });
+    await ensurePrivateDir(dir);
   } catch (err) {
     throw new WorkDirError(`could not create the working directory ${dir}: ${(err as NodeJS.ErrnoException).code ?? String(err)}; ${HINT}`, { cause: err });
   }

@@ -1,0 +1,31 @@
+/** Where a command writes and what it reads from its environment; tests pass buffers. */
+export interface CliIo {
+  out(text: string): void;
+  err(text: string): void;
+  readonly env: Readonly<Record<string, string | undefined>>;
+}
+
+export function processIo(): CliIo {
+  return {
+    out: (t) => process.stdout.write(t),
+    err: (t) => process.stderr.write(t),
+    env: process.env,
+  };
+}
+
+/** An in-memory CliIo that records output (tests and goldens). */
+export function bufferIo(env: Record<string, string | undefined> = {}): CliIo & { stdout: () => string; stderr: () => string } {
+  let out = '';
+  let err = '';
+  return {
+    out: (t) => {
+      out += t;
+    },
+    err: (t) => {
+      err += t;
+    },
+    env,
+    stdout: () => out,
+    stderr: () => err,
+  };
+}
