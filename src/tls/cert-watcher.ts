@@ -35,7 +35,8 @@ export type KeyPairListener = (pair: KeyPair) => void;
 /** Fields describing a certificate for logs: who it is for and until when, never key material. */
 export function describeCertificate(cert: X509Certificate): Record<string, unknown> {
   return {
-    subject: cert.subject.replace(/\n/g, ', '),
+    // Node reports an empty subject (Kuma's self-signed certificates have one) as undefined.
+    subject: ((cert.subject as string | undefined) ?? '').replace(/\n/g, ', '),
     sans: cert.subjectAltName ?? '',
     serialNumber: cert.serialNumber,
     notAfter: new Date(cert.validTo).toISOString(),
