@@ -27,7 +27,7 @@ export function createProgram(name: string, description: string, io: CliIo): Com
 export function configure(cmd: Command, io: CliIo): Command {
   return cmd
     .exitOverride()
-    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s), outputError: () => {} })
+    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s), outputError: () => {}, getOutHelpWidth: () => io.columns ?? 80, getErrHelpWidth: () => io.columns ?? 80 })
     .allowExcessArguments(false);
 }
 

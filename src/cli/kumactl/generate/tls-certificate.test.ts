@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { connect, createServer } from 'node:tls';
 import { describe, it } from 'node:test';
+import { assertGolden } from '../../../../test/support/golden.js';
 import { opensslOk, withTempDir } from '../../../../test/support/openssl.js';
 import { bufferIo } from '../../io.js';
 import { main } from '../main.js';
@@ -87,6 +88,12 @@ describe('kumactl generate tls-certificate', () => {
       assert.equal(r.stdout, '');
     });
   }
+
+  it('prints its help (golden)', async () => {
+    const r = await kumactl('generate', 'tls-certificate', '--help');
+    assert.equal(r.code, 0);
+    await assertGolden('src/cli/kumactl/generate/testdata/tls-certificate-help.golden.txt', r.stdout);
+  });
 
   it('names the bad host', async () => {
     const r = await kumactl('generate', 'tls-certificate', '--type=server', '--hostname=bad host', '--key-file=-', '--cert-file=-');
