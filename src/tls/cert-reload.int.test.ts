@@ -151,15 +151,12 @@ describe('certificate hot reload', () => {
     assert.equal(await creds.reloadNow(), false);
     assert.equal(warnings().length, 1);
     assert.equal(warnings()[0]?.msg, 'could not reload the TLS certificate, still serving the previous one');
-    assert.match(String(warnings()[0]?.fields['reason']), new RegExp(`"${files.certFile}" contains no PEM certificate`));
+    assert.match(String(warnings()[0]?.fields['reason']), new RegExp(`malformed PEM in "${files.certFile}": .*truncated`));
     assert.equal(await servedSerial(srv.port), serialA);
 
     await replace(files.certFile, pemB); // cert B with key A
     assert.equal(await creds.reloadNow(), false);
-    assert.equal(
-      warnings()[1]?.fields['reason'],
-      `the private key in "${files.keyFile}" does not match the certificate in "${files.certFile}"`,
-    );
+    assert.match(String(warnings()[1]?.fields['reason']), new RegExp(`^the private key in "${files.keyFile}" does not match the certificate `));
     assert.equal(await servedSerial(srv.port), serialA);
     await new Promise((r) => setTimeout(r, 150)); // the fs events of those writes: same content, no new warning
     assert.equal(warnings().length, 2);
@@ -185,16 +182,16 @@ describe('certificate hot reload', () => {
     );
     await assert.rejects(
       load({ certFile: files.certFile, keyFile: pairB.keyFile }),
-      (e: Error) => e.message === `failed to load TLS certificate: the private key in "${pairB.keyFile}" does not match the certificate in "${files.certFile}"`,
+      (e: Error) => e.message.startsWith(`failed to load TLS certificate: the private key in "${pairB.keyFile}" does not match the certificate `),
     );
     const badKey = join(files.dir, 'bad.key');
     const keyPem = await readFile(files.keyFile, 'utf8');
     await writeFile(badKey, keyPem.replace(/\n[A-Za-z0-9+/]{10}/, '\n!!!!!!!!!!'));
     await assert.rejects(load({ certFile: files.certFile, keyFile: badKey }), (e: Error) => {
-      assert.equal(e.message, `failed to load TLS certificate: the private key in "${badKey}" cannot be parsed (truncated or corrupt PEM)`);
+      assert.ok(e.message.startsWith(`failed to load TLS certificate: malformed PEM in "${badKey}"`), e.message);
       return true;
     });
-    await assert.rejects(load({ certFile: files.keyFile, keyFile: files.keyFile }), /failed to load TLS certificate: ".*tls\.key" contains no PEM certificate/);
+    await assert.rejects(load({ certFile: files.keyFile, keyFile: files.keyFile }), /failed to load TLS certificate: no certificate found in ".*tls\.key"/);
   });
 
   it('shares one watcher per pair among servers and stops it when the last user closes', async () => {

@@ -44,7 +44,7 @@ describe('buildClientTlsOptions', () => {
     await assert.rejects(buildClientTlsOptions({ caFile: missing }), (e: Error) => hasCode(e, 'ERR_TLS_CA_CERT') && e.message === `could not read CA cert: cannot read "${missing}": no such file`);
     const garbage = join(dir, 'garbage.pem');
     await writeFile(garbage, 'hello\n');
-    await assert.rejects(buildClientTlsOptions({ caFile: garbage }), (e: Error) => e.message.startsWith(`could not add certificate: "${garbage}" contains no PEM certificate`));
+    await assert.rejects(buildClientTlsOptions({ caFile: garbage }), (e: Error) => e.message.startsWith(`could not add certificate: no certificate found in "${garbage}"`));
   });
 
   it('explains a CA "PEM" value that is really a file path (Kuma #1462)', async () => {
@@ -55,19 +55,19 @@ describe('buildClientTlsOptions', () => {
         e.message.includes(ca.certFile) &&
         e.message.includes('KUMA_CONTROL_PLANE_CA_CERT_FILE'),
     );
-    await assert.rejects(buildClientTlsOptions({ caPem: 'not a cert' }), /could not add certificate: the CA certificate contains no PEM certificate/);
+    await assert.rejects(buildClientTlsOptions({ caPem: 'not a cert' }), /could not add certificate: no certificate found in the CA certificate/);
   });
 
   it('client cert and key: both or neither', async () => {
     const o = await buildClientTlsOptions({ clientCertFile: client.certFile, clientKeyFile: client.keyFile });
     assert.match(String(o.cert), /BEGIN CERTIFICATE/);
-    assert.match(String(o.key), /BEGIN PRIVATE KEY/);
+    assert.match(String(o.key), /BEGIN (EC |RSA )?PRIVATE KEY/);
     await assert.rejects(buildClientTlsOptions({ clientCertFile: client.certFile }), (e: Error) => hasCode(e, 'ERR_TLS_CLIENT_KEY_PAIR') && /client certificate file was given without a client key file/.test(e.message));
     await assert.rejects(buildClientTlsOptions({ clientKeyFile: client.keyFile }), /client key file was given without a client certificate file/);
     await assert.rejects(
       buildClientTlsOptions({ clientCertFile: client.certFile, clientKeyFile: ca.keyFile }),
       (e: Error) =>
-        e.message === `could not create key pair from client cert and client key: the private key in "${ca.keyFile}" does not match the certificate in "${client.certFile}"` &&
+        e.message.startsWith(`could not create key pair from client cert and client key: the private key in "${ca.keyFile}" does not match the certificate `) &&
         !e.message.includes('PRIVATE KEY-----'),
     );
   });

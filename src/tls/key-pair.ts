@@ -1,12 +1,13 @@
 /**
- * Reading a certificate chain and its private key from PEM files, and checking they belong together,
- * with node:crypto alone (this layer must not wait on pki/). Every failure names the file and the
- * reason, never the key's contents.
+ * Reading a certificate chain and its private key from PEM files for a TLS server or client. The PEM
+ * and key rules live in pki/ (one place); this layer adds file reading, the content hash the watcher
+ * compares, and OpenSSL's final word. Every failure names the file and the reason, never the key.
  */
-import { createHash, createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
+import { createHash, type X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createSecureContext } from 'node:tls';
 import { messageOf } from '../core/errors.js';
+import { certificateToPem, checkKeyMatchesCertificate, parseCertificatesPem, parsePrivateKeyPem, privateKeyToPem } from '../pki/index.js';
 import { fileReadReason } from './errors.js';
 
 /** A certificate chain (leaf first) with its key, as served by a TLS server. */
@@ -22,9 +23,6 @@ export interface KeyPair {
 
 /** A reason a key pair could not be loaded; the message names the file(s) concerned. */
 export class KeyPairProblem extends Error {}
-
-const CERT_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;
-const KEY_BLOCK = /-----BEGIN ((?:RSA |EC |ENCRYPTED )?PRIVATE KEY)-----[\s\S]*?-----END \1-----/;
 
 export interface KeyPairFiles {
   certFile: string;
@@ -51,56 +49,39 @@ export function hashKeyPairBytes(cert: Buffer, key: Buffer): string {
   return h.digest('hex');
 }
 
+/** Runs a pki/ parse, turning its error into a KeyPairProblem with the same message. */
+function pki<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    throw new KeyPairProblem(messageOf(err));
+  }
+}
+
 /**
- * Every certificate block of a PEM text, parsed; throws KeyPairProblem naming `source` (a file name,
+ * Every certificate of a PEM text, parsed; throws KeyPairProblem naming `source` (a file name,
  * quoted in messages, or with `isFile` false a description such as "KUMA_CONTROL_PLANE_CA_CERT").
  */
 export function parseCertificateBlocks(pem: string, source: string, isFile = true): { blocks: string[]; chain: X509Certificate[] } {
-  const file = isFile ? `"${source}"` : source;
-  const blocks = pem.match(CERT_BLOCK) ?? [];
-  if (blocks.length === 0) {
-    throw new KeyPairProblem(`${file} contains no PEM certificate (a "-----BEGIN CERTIFICATE-----" block)`);
-  }
-  const chain = blocks.map((block, i) => {
-    try {
-      return new X509Certificate(block);
-    } catch {
-      throw new KeyPairProblem(`certificate ${i + 1} in ${file} is not a valid X.509 certificate (truncated or corrupt PEM)`);
-    }
-  });
-  return { blocks, chain };
-}
-
-function parsePrivateKey(pem: string, file: string): { block: string; key: KeyObject } {
-  const match = KEY_BLOCK.exec(pem);
-  if (match === null) throw new KeyPairProblem(`"${file}" contains no PEM private key (a "-----BEGIN … PRIVATE KEY-----" block)`);
-  if (match[1] === 'ENCRYPTED PRIVATE KEY') {
-    throw new KeyPairProblem(`the private key in "${file}" is encrypted; provide it unencrypted (file mode 0600)`);
-  }
-  try {
-    return { block: match[0], key: createPrivateKey(match[0]) };
-  } catch {
-    // OpenSSL's decoder text says nothing useful here and must not be mistaken for key contents.
-    throw new KeyPairProblem(`the private key in "${file}" cannot be parsed (truncated or corrupt PEM)`);
-  }
+  const chain = pki(() => parseCertificatesPem(pem, isFile ? `"${source}"` : source));
+  return { blocks: chain.map((c) => certificateToPem(c).trim()), chain };
 }
 
 /** Parses and cross-checks a key pair; throws KeyPairProblem with a reason that names the files. */
 export function parseKeyPair(files: KeyPairFiles, cert: Buffer, key: Buffer): KeyPair {
   const { blocks, chain } = parseCertificateBlocks(cert.toString('utf8'), files.certFile);
-  const privateKey = parsePrivateKey(key.toString('utf8'), files.keyFile);
+  const privateKey = pki(() => parsePrivateKeyPem(key, `"${files.keyFile}"`));
   const leaf = chain[0] as X509Certificate;
-  if (!leaf.checkPrivateKey(privateKey.key)) {
-    throw new KeyPairProblem(`the private key in "${files.keyFile}" does not match the certificate in "${files.certFile}"`);
-  }
+  pki(() => checkKeyMatchesCertificate(leaf, privateKey, `"${files.keyFile}"`));
   const certPem = `${blocks.join('\n')}\n`;
+  const keyPem = privateKeyToPem(privateKey);
   try {
     // The last word: what OpenSSL itself will accept for a server (e.g. key types it cannot use).
-    createSecureContext({ cert: certPem, key: privateKey.block });
+    createSecureContext({ cert: certPem, key: keyPem });
   } catch (err) {
     throw new KeyPairProblem(`OpenSSL rejected the pair "${files.certFile}" / "${files.keyFile}": ${messageOf(err)}`);
   }
-  return { certPem, keyPem: privateKey.block, chain, contentHash: hashKeyPairBytes(cert, key) };
+  return { certPem, keyPem, chain, contentHash: hashKeyPairBytes(cert, key) };
 }
 
 /** Reads and parses a key pair in one go. */

@@ -193,7 +193,7 @@ describe('ReloadingServerCredentials on real sockets', () => {
     await writeFile(garbage, '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n');
     await assert.rejects(
       ReloadingServerCredentials.load(settings(server, { clientCaFile: garbage }), { logger: silentLogger }),
-      (e: Error) => e.message.startsWith(`failed to load PEM client certificate from "${garbage}": certificate 1 in "${garbage}" is not a valid X.509 certificate`),
+      (e: Error) => e.message.startsWith(`failed to load PEM client certificate from "${garbage}": certificate #1 in "${garbage}" is not a valid X.509 certificate`),
     );
     await assert.rejects(
       ReloadingServerCredentials.load(settings(server, { requireClientCert: true }), { logger: silentLogger }),
