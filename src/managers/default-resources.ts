@@ -42,20 +42,36 @@ export async function ensureDefaultResources(manager: ResourceManager, opts: Def
     return result;
   }
   const newKey = opts.newSigningKey ?? defaultSigningKeyFactory;
+  // The three steps are independent and each generates an RSA key in the thread pool: run them
+  // together, so a start with an empty store pays for one key generation, not three in a row.
+  const steps: Promise<void>[] = [];
   if (opts.skipMeshCreation) {
     log.debug({}, 'skipping default Mesh creation because KUMA_DEFAULTS_SKIP_MESH_CREATION is set to true');
   } else if (!opts.federatedZone) {
-    result.defaultMesh = await ensureDefaultMesh(manager);
-    if (result.defaultMesh) log.info({}, 'default Mesh created');
+    steps.push(
+      ensureDefaultMesh(manager).then((created) => {
+        result.defaultMesh = created;
+        if (created) log.info({}, 'default Mesh created');
+      }),
+    );
   }
   if (!opts.federatedZone) {
-    result.zoneTokenSigningKey = await ensureSigningKey(manager, ZONE_TOKEN_SIGNING_KEY_PREFIX, newKey);
-    if (result.zoneTokenSigningKey) log.info({ prefix: ZONE_TOKEN_SIGNING_KEY_PREFIX }, 'default signing key created');
+    steps.push(
+      ensureSigningKey(manager, ZONE_TOKEN_SIGNING_KEY_PREFIX, newKey).then((created) => {
+        result.zoneTokenSigningKey = created;
+        if (created) log.info({ prefix: ZONE_TOKEN_SIGNING_KEY_PREFIX }, 'default signing key created');
+      }),
+    );
   }
   if (opts.userTokens ?? true) {
-    result.userTokenSigningKey = await ensureSigningKey(manager, USER_TOKEN_SIGNING_KEY_PREFIX, newKey);
-    if (result.userTokenSigningKey) log.info({ prefix: USER_TOKEN_SIGNING_KEY_PREFIX }, 'default signing key created');
+    steps.push(
+      ensureSigningKey(manager, USER_TOKEN_SIGNING_KEY_PREFIX, newKey).then((created) => {
+        result.userTokenSigningKey = created;
+        if (created) log.info({ prefix: USER_TOKEN_SIGNING_KEY_PREFIX }, 'default signing key created');
+      }),
+    );
   }
+  await Promise.all(steps);
   return result;
 }
 

@@ -5,3 +5,4 @@ export { ensureSigningKey, ensureDataplaneSigningKey, defaultSigningKeyFactory, 
 export { ensureDefaultResources, type DefaultResourcesOptions, type DefaultResourcesResult } from './default-resources.js';
 export { bootstrapAdminToken, adminTokenHint, type AdminTokenBootstrapOptions, type AdminTokenHintOptions } from './admin-token.js';
 export { retryUntil, type RetryOptions } from './retry.js';
+export { prefetchedSigningKeys } from './prefetched-keys.js';
