@@ -27,6 +27,9 @@ export function runCommand(io: CliIo): Command {
         log.error({ err: messageOf(err) }, 'could not load the configuration');
         throw new CliError(messageOf(err));
       }
+      // Listen before starting: a signal during start-up then stops the control plane gracefully
+      // once it is up, instead of killing it half-started.
+      const shutdown = waitForShutdownSignal();
       let cp;
       try {
         cp = await startControlPlane(cfg, log);
@@ -34,7 +37,7 @@ export function runCommand(io: CliIo): Command {
         log.error({ err: messageOf(err) }, 'unable to start the Control Plane');
         throw new CliError(messageOf(err));
       }
-      const signal = await waitForShutdownSignal();
+      const signal = await shutdown;
       log.info({ signal }, 'received signal, stopping');
       await cp.stop();
     });
