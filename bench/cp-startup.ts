@@ -38,14 +38,14 @@ function readyStatus(port: number): Promise<number> {
 async function timeStart(home: string): Promise<number> {
   const start = performance.now();
   const child = spawn(process.execPath, [launcher, 'run'], {
-    env: { PATH: process.env['PATH'] ?? '', HOME: home, KUMA_DIAGNOSTICS_SERVER_PORT: '0' },
+    env: { PATH: process.env['PATH'] ?? '', HOME: home, KUMA_DIAGNOSTICS_SERVER_PORT: '0', KUMA_API_SERVER_HTTP_PORT: '0', KUMA_API_SERVER_HTTPS_PORT: '0', KUMA_DP_SERVER_PORT: '0' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const port = await new Promise<number>((resolve, reject) => {
     let buf = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
       buf += chunk;
-      const m = /"diagnosticsPort":(\d+),"msg":"Control Plane is ready"/.exec(buf);
+      const m = /"diagnosticsPort":(\d+),[^\n]*"msg":"Control Plane is ready"/.exec(buf);
       if (m) resolve(Number(m[1]));
     });
     child.once('exit', (code) => reject(new Error(`kuma-cp exited with ${code} before it was ready`)));

@@ -79,7 +79,7 @@ describe('verifyChain', () => {
     const other = createCaCertificate({ subject: { commonName: 'other' }, keyPair: leafKeys }).certificate;
     assert.throws(() => verifyChain(leaf, [inter], [other]), code('ERR_PKI_UNKNOWN_ISSUER', /"CN=intermediate" was issued by "O=Kuma, CN=root"/));
     const selfSigned = createSelfSignedCertificate({ type: 'server', keyPair: leafKeys, hosts: ['localhost'] }).certificate;
-    assert.throws(() => verifyChain(selfSigned, [], [root]), code('ERR_PKI_UNKNOWN_ISSUER', /an issuer with an empty name/));
+    assert.throws(() => verifyChain(selfSigned, [], [root]), code('ERR_PKI_UNKNOWN_ISSUER', /was issued by "O=Kuma, CN=localhost"/));
   });
 
   it('bad signature: same issuer name, different key', () => {
@@ -180,7 +180,7 @@ describe('loadKeyPair and checks', () => {
     assert.throws(() => loadKeyPair({ certPem: ss.certPem, keyPem: ss.certPem, ...files }), code('ERR_PKI_NO_KEY', /in \/etc\/kuma\/tls\.key/));
     assert.throws(
       () => loadKeyPair({ certPem: ss.certPem, keyPem: privateKeyToPem(otherKeys.privateKey), ...files }),
-      code('ERR_PKI_KEY_MISMATCH', /private key in \/etc\/kuma\/tls\.key does not match the certificate with SANs \[localhost\]/),
+      code('ERR_PKI_KEY_MISMATCH', /private key in \/etc\/kuma\/tls\.key does not match the certificate "O=Kuma, CN=localhost"/),
     );
     assert.throws(() => loadKeyPair({ certPem: ss.certPem, keyPem: ss.keyPem, now: new Date(Date.now() + 11 * 365 * 24 * HOUR), ...files }), code('ERR_PKI_EXPIRED', /in \/etc\/kuma\/tls\.crt expired at/, /renew it/));
     assert.throws(() => loadKeyPair({ certPem: ss.certPem, keyPem: ss.keyPem, now: new Date(Date.now() - HOUR), ...files }), code('ERR_PKI_NOT_YET_VALID', /not valid before/));

@@ -1,11 +1,20 @@
 import { Command } from 'commander';
 import type { CliIo } from '../../io.js';
 import { configure } from '../../program.js';
+import type { KumactlContext } from '../kumactl-context.js';
+import { dataplaneTokenCommand } from './dataplane-token.js';
+import { publicKeyCommand } from './public-key.js';
+import { signingKeyCommand } from './signing-key.js';
 import { tlsCertificateCommand } from './tls-certificate.js';
+import { userTokenCommand } from './user-token.js';
 
-/** `kumactl generate ...`: certificates now; tokens and signing keys join as their issues land. */
-export function generateCommand(io: CliIo): Command {
+/** `kumactl generate ...`: certificates, signing keys and tokens (zone tokens join with multizone). */
+export function generateCommand(io: CliIo, ctx: KumactlContext): Command {
   return configure(new Command('generate'), io)
     .description('Generate resources, tokens, etc')
-    .addCommand(tlsCertificateCommand(io));
+    .addCommand(dataplaneTokenCommand(ctx))
+    .addCommand(publicKeyCommand(io))
+    .addCommand(signingKeyCommand(io))
+    .addCommand(tlsCertificateCommand(io))
+    .addCommand(userTokenCommand(ctx));
 }
