@@ -32,7 +32,8 @@ export class AuditLog {
   record(e: AuditEvent): void {
     const fields: Record<string, unknown> = {
       audit: true,
-      time: new Date().toISOString(),
+      // The log line's own "time" is when it was written; this is when the request was decided.
+      eventTime: new Date().toISOString(),
       user: e.user.name,
       groups: [...e.user.groups],
       action: e.action,

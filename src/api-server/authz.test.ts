@@ -183,7 +183,7 @@ describe('authentication and authorization', () => {
     const create = lines.find((e) => e.fields['action'] === 'create' && e.fields['name'] === 'audited');
     assert.ok(create);
     assert.deepEqual([create.level, create.fields['user'], create.fields['outcome'], create.fields['remoteAddress'], create.fields['resourceType']], ['info', 'auditor', 'success', REMOTE, 'Mesh']);
-    assert.ok(typeof create.fields['time'] === 'string');
+    assert.ok(typeof create.fields['eventTime'] === 'string');
     const del = lines.find((e) => e.fields['action'] === 'delete' && e.fields['name'] === 'audited');
     assert.deepEqual([del?.fields['outcome'], del?.fields['user'], del?.fields['status']], ['denied', 'mesh-system:anonymous', 403]);
     const mint = lines.find((e) => e.fields['action'] === 'issue-user-token' && (e.fields['details'] as Record<string, unknown>)['subject'] === 'minted');
