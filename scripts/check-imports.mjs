@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The import-direction rule of DESIGN.md §2, checked on the TypeScript sources:
 //   core <- store <- managers <- {api-server, dp-server, kds, xds} <- runtime <- cli
-// with pki, tls, tokens, config beside core. Only runtime (and cli, tests) may pick a store backend,
+// with pki, tls, tokens, config, net (listening sockets) beside core. Only runtime (and cli, tests) may pick a store backend,
 // so nothing else imports store/postgres. Exits 1 listing every violation.
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
@@ -11,12 +11,13 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const src = join(root, 'src');
 
 const base = ['core', 'gen'];
-const beside = [...base, 'config', 'pki', 'tls', 'tokens'];
+const beside = [...base, 'config', 'pki', 'tls', 'tokens', 'net'];
 const servers = [...beside, 'store', 'managers', 'xds'];
 const allowed = {
   core: ['gen'],
   gen: [],
   config: [...base],
+  net: [...base],
   pki: [...base],
   tokens: [...base, 'pki'],
   tls: [...base, 'pki', 'config'],

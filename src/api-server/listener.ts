@@ -1,8 +1,8 @@
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import { KumaError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import type { ReloadingServerCredentials } from '../tls/server-credentials.js';
+import { closeServer, listen } from '../net/listen.js';
 import type { RequestHandler } from './app.js';
 
 export interface ListenerOptions {
@@ -51,7 +51,13 @@ export class ApiListener {
     server.keepAliveTimeout = timeouts.idleMs;
     if (tls) this.detachTls = tls.applyTo(server as unknown as import('node:tls').Server);
     this.server = server;
-    this.boundPort = await bind(server, this.opts.port, this.opts.interface, this.opts.portSetting);
+    this.boundPort = await listen(server, {
+      port: this.opts.port,
+      host: this.opts.interface,
+      name: 'API server',
+      portSetting: this.opts.portSetting,
+      interfaceSetting: this.opts.portSetting.replace(/_PORT$/, '_INTERFACE'),
+    });
     this.opts.log.info({ interface: this.opts.interface, port: this.boundPort, tls: tls !== undefined }, `API server listening on ${tls ? 'HTTPS' : 'HTTP'}`);
     this.opts.onStarted?.();
   }
@@ -60,43 +66,8 @@ export class ApiListener {
     const server = this.server;
     this.server = undefined;
     if (server === undefined) return;
-    {
-      this.detachTls?.();
-      await new Promise<void>((resolve) => {
-        if (!server.listening) {
-          resolve();
-          return;
-        }
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-    }
+    this.detachTls?.();
+    await closeServer(server);
     this.opts.onStopped?.();
   }
-}
-
-function bind(server: Server, port: number, host: string, setting: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const onError = (err: NodeJS.ErrnoException): void => {
-      server.off('listening', onListening);
-      const where = `${host}:${port}`;
-      const why =
-        err.code === 'EADDRINUSE'
-          ? `the port is already in use; stop the other process or change ${setting}`
-          : err.code === 'EACCES'
-            ? `permission denied; pick a port above 1023 with ${setting}`
-            : err.code === 'EADDRNOTAVAIL'
-              ? `the address is not on this machine; change ${setting.replace(/_PORT$/, '_INTERFACE')}`
-              : err.message;
-      reject(new KumaError('ERR_API_LISTEN', `API server cannot listen on ${where}: ${why}`, { cause: err }));
-    };
-    const onListening = (): void => {
-      server.off('error', onError);
-      const addr = server.address();
-      resolve(typeof addr === 'object' && addr !== null ? addr.port : port);
-    };
-    server.once('error', onError);
-    server.once('listening', onListening);
-    server.listen(port, host);
-  });
 }

@@ -3,7 +3,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { SecureContextOptions, Server as TlsServer } from 'node:tls';
 import type { Logger } from '../../core/log.js';
 import type { Component } from '../component.js';
-import { closeServer, listen } from '../listen.js';
+import { closeServer, listen } from '../../net/listen.js';
 import type { Metrics } from './metrics.js';
 
 export interface DiagnosticsTls {
@@ -51,7 +51,7 @@ export class DiagnosticsServer implements Component {
     server.headersTimeout = 5_000;
     server.requestTimeout = 10_000;
     this.server = server;
-    this.boundPort = await listen(server, this.opts.port, undefined, 'KUMA_DIAGNOSTICS_SERVER_PORT');
+    this.boundPort = await listen(server, { port: this.opts.port, name: 'diagnostics server', portSetting: 'KUMA_DIAGNOSTICS_SERVER_PORT' });
     this.opts.log.info({ port: this.boundPort, tls: tls !== undefined }, 'diagnostics server listening');
   }
 
