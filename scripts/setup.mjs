@@ -19,7 +19,8 @@ function run(cmd, args) {
 
 const mtime = (p) => (existsSync(join(root, p)) ? statSync(join(root, p)).mtimeMs : 0);
 const installed = mtime('node_modules/.package-lock.json');
-if (installed === 0 || installed < mtime('package-lock.json') || installed < mtime('package.json')) {
+// The lock file decides (package.json also changes for scripts alone, which needs no reinstall).
+if (installed === 0 || installed < mtime('package-lock.json')) {
   run('npm', existsSync(join(root, 'package-lock.json')) ? ['ci', '--no-audit', '--no-fund'] : ['install', '--no-audit', '--no-fund']);
 }
 run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json', '--incremental', '--tsBuildInfoFile', 'dist/.tsbuildinfo']);

@@ -1,0 +1,42 @@
+/**
+ * The Dataplane a proxy brings along (`kuma-dp run --dataplane-file`): the bootstrap request's
+ * `dataplaneResource` and the stream's `node.dataplane_json`. Parsed as Kuma parses it (REST form,
+ * YAML or JSON text), then validated with the resource rules, so a bad template is refused with the
+ * same violations `kumactl apply` would print.
+ */
+import { parse as parseYaml } from 'yaml';
+import { messageOf } from '../core/errors.js';
+import { builtinRegistry, DataplaneType, fromEnvelope, formatViolations, validateResource, type JsonObject } from '../core/resources/index.js';
+
+export interface DataplaneTemplate {
+  mesh: string;
+  name: string;
+  labels: Record<string, string>;
+  spec: JsonObject;
+}
+
+/** The template cannot be used; `message` is what the proxy's operator must fix. */
+export class DataplaneTemplateError extends Error {}
+
+/** Parses and validates; throws DataplaneTemplateError. */
+export function parseDataplaneTemplate(text: string): DataplaneTemplate {
+  let body: unknown;
+  try {
+    // YAML 1.2 is a superset of JSON; keep alias expansion bounded against hostile input.
+    body = parseYaml(text, { maxAliasCount: 100, uniqueKeys: true });
+  } catch (err) {
+    throw new DataplaneTemplateError(`could not parse the Dataplane: ${messageOf(err)}`);
+  }
+  let parsed;
+  try {
+    parsed = fromEnvelope(builtinRegistry, body, DataplaneType.name);
+  } catch (err) {
+    throw new DataplaneTemplateError(messageOf(err));
+  }
+  if (parsed.descriptor.name !== DataplaneType.name) {
+    throw new DataplaneTemplateError(`invalid proxy resource type ${JSON.stringify(parsed.descriptor.name)}: only Dataplane can be run by kuma-dp`);
+  }
+  const violations = validateResource(DataplaneType, { name: parsed.name, mesh: parsed.mesh, spec: parsed.spec });
+  if (violations.length > 0) throw new DataplaneTemplateError(formatViolations(violations));
+  return { mesh: parsed.mesh, name: parsed.name, labels: parsed.labels, spec: parsed.spec };
+}

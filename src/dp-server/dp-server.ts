@@ -1,0 +1,217 @@
+/**
+ * The DP server component: ONE TLS-only port (`dpServer.port`, 5678) serving `POST /bootstrap` over
+ * HTTP/1.1 and HTTP/2 and the gRPC config stream (connect-node) over HTTP/2, with the certificate
+ * hot-reloaded by the shared credentials. Plaintext and TLS < 1.2 clients fail in the handshake.
+ */
+import { constants, createSecureServer, type Http2SecureServer, type Http2ServerRequest, type Http2Session, type ServerHttp2Stream } from 'node:http2';
+import type { TLSSocket } from 'node:tls';
+import { createContextKey, createContextValues, type HandlerContext } from '@connectrpc/connect';
+import { connectNodeAdapter } from '@connectrpc/connect-node';
+import { KumaError, messageOf } from '../core/errors.js';
+import { listen } from '../net/listen.js';
+import { ConfigService, type DiscoveryRequest } from '../gen/kuma/dp/v1/config_stream_pb.js';
+import { certificateMatchesHost, xdsHostMismatchText } from './certificate-checks.js';
+import { ConfigStreamSession, type Credential, type StreamServices } from './config-stream-session.js';
+import { createDataplaneAuthenticator, resolveDpAuthnType } from './dataplane-auth.js';
+import { DataplaneLifecycle } from './dataplane-lifecycle.js';
+import type { DpServer, DpServerDeps } from './deps.js';
+import { resolveDpServerOptions } from './deps.js';
+import { CONFIG_SERVICE_PATH_PREFIX, createRequestListener, type AnyRequest } from './http-routes.js';
+import { DataplaneInsightSink } from './insight-sink.js';
+import { keepSessionAlive } from './keepalive.js';
+import { reactToChange } from './store-reactions.js';
+import { streamErrors } from './stream-errors.js';
+import { StreamRegistry } from './stream-registry.js';
+
+interface Peer {
+  credential: Credential;
+  address: string;
+  /** The HTTP/2 stream carrying the RPC (to reset it once the RPC is over, see closeLater). */
+  h2stream: ServerHttp2Stream | undefined;
+}
+
+const peerKey = createContextKey<Peer>({ credential: { count: 0, value: '' }, address: '', h2stream: undefined });
+
+/**
+ * After our final status, a client that never half-closes its side (connect's client does not while
+ * its request iterable is open) would keep the HTTP/2 stream open for good. Like grpc-go, reset it
+ * with NO_ERROR, a moment later so the trailers go out first.
+ */
+function closeLater(stream: ServerHttp2Stream | undefined): void {
+  if (stream === undefined) return;
+  setTimeout(() => {
+    if (!stream.closed && !stream.destroyed) stream.close(constants.NGHTTP2_NO_ERROR);
+  }, 1000).unref();
+}
+
+/** Every `authorization` value as sent (Node joins repeated headers, so count the raw list). */
+function credentialOf(req: AnyRequest): Credential {
+  const raw = req.rawHeaders;
+  let count = 0;
+  let value = '';
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    if ((raw[i] as string).toLowerCase() === 'authorization') {
+      count += 1;
+      value = raw[i + 1] as string;
+    }
+  }
+  return { count, value: count === 1 ? value : '' };
+}
+
+export function createDpServer(deps: DpServerDeps): DpServer {
+  const opts = resolveDpServerOptions(deps.options);
+  const log = deps.logger.child({ component: 'dp-server' });
+  const authnType = resolveDpAuthnType(deps.config.dpServer.authn.dpProxy.type);
+  const authenticator = createDataplaneAuthenticator(authnType, deps.tokenValidator);
+  const registry = new StreamRegistry();
+  const lifecycle = new DataplaneLifecycle(deps.resources, authenticator, {
+    deregistrationDelayMs: opts.deregistrationDelayMs,
+    controlPlaneInstanceId: deps.controlPlaneInstanceId,
+    logger: log.child({ part: 'dp-lifecycle' }),
+  });
+  const insights = new DataplaneInsightSink(deps.resources, {
+    flushIntervalMs: opts.insightFlushIntervalMs,
+    subscriptionLimit: opts.subscriptionLimit,
+    logger: log.child({ part: 'insights' }),
+  });
+  let stopping = false;
+  let boundPort = 0;
+  let server: Http2SecureServer | undefined;
+  let unwatch: (() => void) | undefined;
+  const sessions = new Set<Http2Session>();
+  const sockets = new Set<TLSSocket>();
+  /** /bootstrap requests being answered and config streams whose RPC has not ended. */
+  let activeRequests = 0;
+
+  async function* tracked<T>(rpc: AsyncGenerator<T>, h2stream: ServerHttp2Stream | undefined): AsyncGenerator<T> {
+    activeRequests += 1;
+    try {
+      yield* rpc;
+    } finally {
+      activeRequests -= 1;
+      closeLater(h2stream);
+    }
+  }
+  const xdsHost = deps.config.bootstrapServer.params.xdsHost;
+
+  const services: StreamServices = {
+    resources: deps.resources,
+    authenticator,
+    lifecycle,
+    registry,
+    insights,
+    controlPlaneInstanceId: deps.controlPlaneInstanceId,
+    logger: log.child({ part: 'config-stream' }),
+    recheckDelayMs: opts.recheckDelayMs,
+    firstRequestTimeoutMs: opts.firstRequestTimeoutMs,
+    isStopping: () => stopping,
+  };
+
+  const grpc = connectNodeAdapter({
+    grpc: true,
+    grpcWeb: false,
+    connect: false,
+    readMaxBytes: opts.streamMessageLimitBytes,
+    contextValues: (req) =>
+      createContextValues().set(peerKey, {
+        credential: credentialOf(req),
+        address: req.socket?.remoteAddress ?? '',
+        h2stream: req.httpVersionMajor === 2 ? (req as Http2ServerRequest).stream : undefined,
+      }),
+    routes: (router) => {
+      router.service(ConfigService, {
+        stream(requests: AsyncIterable<DiscoveryRequest>, ctx: HandlerContext) {
+          const peer = ctx.values.get(peerKey);
+          if (stopping) throw streamErrors.shuttingDown().toConnectError();
+          return tracked(new ConfigStreamSession(services, peer.credential, peer.address).run(requests), peer.h2stream);
+        },
+      });
+    },
+  });
+
+  const listener = createRequestListener({
+    bootstrap: {
+      resources: deps.resources,
+      authnType,
+      xdsHost,
+      xdsPort: () => deps.config.bootstrapServer.params.xdsPort || boundPort,
+      servedChain: () => ({ chain: deps.credentials.current(), pem: deps.credentials.currentCertificatePem() }),
+    },
+    bodyLimitBytes: opts.bootstrapBodyLimitBytes,
+    logger: log.child({ part: 'bootstrap' }),
+    grpc,
+  });
+
+  return {
+    name: 'dp-server',
+    get port() {
+      return boundPort;
+    },
+    get streams() {
+      return registry.size;
+    },
+    get pendingDeregistrations() {
+      return lifecycle.pending;
+    },
+
+    async start() {
+      const leaf = deps.credentials.current()[0];
+      if (xdsHost !== '' && leaf !== undefined && !certificateMatchesHost(leaf, xdsHost)) {
+        throw new KumaError('ERR_DP_SERVER_XDS_HOST', xdsHostMismatchText(xdsHost, leaf));
+      }
+      const srv = createSecureServer({ ...deps.credentials.serverOptions(), allowHTTP1: true, handshakeTimeout: opts.handshakeTimeoutMs }, (req, res) => {
+        if (!(req.url ?? '').startsWith(CONFIG_SERVICE_PATH_PREFIX)) {
+          // Counted until the response is over (config streams are counted by `tracked`).
+          activeRequests += 1;
+          let counted = true;
+          const done = (): void => {
+            if (counted) activeRequests -= 1;
+            counted = false;
+          };
+          res.once('finish', done);
+          res.once('close', done);
+        }
+        listener(req, res);
+      });
+      srv.on('secureConnection', (socket: TLSSocket) => {
+        sockets.add(socket);
+        socket.once('close', () => sockets.delete(socket));
+      });
+      deps.credentials.applyTo(srv);
+      srv.on('session', (session: Http2Session) => {
+        sessions.add(session);
+        session.once('close', () => sessions.delete(session));
+        session.on('error', (err) => log.debug({ reason: messageOf(err) }, 'HTTP/2 session error'));
+        keepSessionAlive(session, { intervalMs: opts.keepaliveIntervalMs, timeoutMs: opts.keepaliveTimeoutMs });
+      });
+      srv.on('tlsClientError', (err) => log.debug({ reason: messageOf(err) }, 'TLS handshake with a client failed'));
+      boundPort = await listen(srv, { port: deps.config.dpServer.port, host: opts.host, name: 'DP server', portSetting: 'dpServer.port (KUMA_DP_SERVER_PORT)' });
+      server = srv;
+      unwatch = deps.resources.watch((e) => reactToChange(registry, e));
+      log.info({ port: boundPort, authnType }, 'DP server listening (POST /bootstrap and the config stream)');
+    },
+
+    async stop() {
+      if (stopping) return;
+      stopping = true;
+      unwatch?.();
+      lifecycle.shutdown();
+      for (const s of registry.all()) s.close(streamErrors.shuttingDown());
+      const srv = server;
+      if (srv) {
+        const closed = new Promise<void>((resolve) => srv.close(() => resolve()));
+        for (const s of sessions) s.close();
+        // Let open requests (a /bootstrap, the streams' final status) finish, then drop idle
+        // connections: proxies keep theirs open and would hold the port for the whole timeout.
+        const deadline = Date.now() + deps.config.dpServer.gracefulShutdownTimeout;
+        while (activeRequests > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+        await new Promise((r) => setTimeout(r, 50)); // the last trailers on the wire
+        for (const s of sessions) s.destroy();
+        for (const socket of sockets) socket.destroy();
+        await closed;
+      }
+      await Promise.race([insights.drain(), new Promise((r) => setTimeout(r, 2000).unref())]);
+      log.info({}, 'DP server stopped');
+    },
+  };
+}

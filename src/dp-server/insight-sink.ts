@@ -1,0 +1,139 @@
+/**
+ * Writes DataplaneInsight resources (Kuma's dataplane status sink): one insight per Dataplane, owned by
+ * it (deleted with it), holding the last `subscriptionLimit` subscriptions. Each stream's tracker
+ * flushes at once when asked (first request, disconnect) and otherwise at most every
+ * `flushIntervalMs` while something changed. Writes for one Dataplane are serialized and use
+ * compare-and-set, so two streams (or two instances) never lose each other's entries.
+ */
+import { hasCode, messageOf } from '../core/errors.js';
+import type { Logger } from '../core/log.js';
+import { DataplaneInsightType, DataplaneType, formatKumaTime, isObject, type JsonObject, type JsonValue, type Resource } from '../core/resources/index.js';
+import type { ResourceManager } from '../managers/index.js';
+import type { InsightSubscription } from './insight-subscription.js';
+import { dataplaneKeyString, type NodeId } from './node-id.js';
+
+export interface InsightSinkOptions {
+  flushIntervalMs: number;
+  /** Kuma `metrics.dataplane.subscriptionLimit` (2). */
+  subscriptionLimit: number;
+  logger: Logger;
+  now?: () => Date;
+}
+
+export interface InsightTracker {
+  /** Something changed: flush within the flush interval. */
+  changed(): void;
+  /** Write now (and wait for it). */
+  flushNow(): Promise<void>;
+  /** Mark disconnected, write, stop. */
+  close(): Promise<void>;
+}
+
+const MAX_ATTEMPTS = 5;
+
+export class DataplaneInsightSink {
+  private readonly tails = new Map<string, Promise<void>>();
+  private readonly now: () => Date;
+
+  constructor(
+    private readonly resources: ResourceManager,
+    private readonly opts: InsightSinkOptions,
+  ) {
+    this.now = opts.now ?? (() => new Date());
+  }
+
+  track(id: NodeId, sub: InsightSubscription): InsightTracker {
+    let timer: NodeJS.Timeout | undefined;
+    let closed = false;
+    const flush = (): Promise<void> => {
+      if (timer) clearTimeout(timer);
+      timer = undefined;
+      return this.enqueue(id, () => this.write(id, sub.toJson(), sub.disconnectTime !== undefined));
+    };
+    return {
+      changed: () => {
+        if (closed || timer) return;
+        timer = setTimeout(() => void flush(), this.opts.flushIntervalMs);
+        timer.unref();
+      },
+      flushNow: () => (closed ? Promise.resolve() : flush()),
+      close: () => {
+        if (closed) return Promise.resolve();
+        closed = true;
+        sub.disconnected();
+        return flush();
+      },
+    };
+  }
+
+  /** Resolves when every write queued so far has finished. */
+  async drain(): Promise<void> {
+    await Promise.all([...this.tails.values()]);
+  }
+
+  private enqueue(id: NodeId, write: () => Promise<void>): Promise<void> {
+    const key = dataplaneKeyString(id);
+    const run = (this.tails.get(key) ?? Promise.resolve()).then(write).catch((err: unknown) => {
+      this.opts.logger.warn({ mesh: id.mesh, name: id.name, reason: messageOf(err) }, 'could not write DataplaneInsight');
+    });
+    this.tails.set(key, run);
+    void run.then(() => {
+      if (this.tails.get(key) === run) this.tails.delete(key);
+    });
+    return run;
+  }
+
+  private async write(id: NodeId, entry: JsonObject, isFinal: boolean): Promise<void> {
+    const key = { type: DataplaneInsightType.name, mesh: id.mesh, name: id.name };
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      let current: Resource | undefined;
+      try {
+        current = await this.resources.get(key);
+      } catch (err) {
+        if (!hasCode(err, 'ERR_RESOURCE_NOT_FOUND')) throw err;
+      }
+      const subscriptions = merge(current ? subscriptionsOf(current.spec) : [], entry, isFinal, this.now(), this.opts.subscriptionLimit);
+      if (subscriptions === undefined) return;
+      try {
+        if (current) {
+          await this.resources.update({ ...current, spec: { ...current.spec, subscriptions } });
+        } else {
+          const owner = { type: DataplaneType.name, mesh: id.mesh, name: id.name };
+          await this.resources.create({ type: DataplaneInsightType.name, meta: { mesh: id.mesh, name: id.name }, spec: { subscriptions } }, { owner });
+        }
+        return;
+      } catch (err) {
+        if (hasCode(err, 'ERR_RESOURCE_CONFLICT') || hasCode(err, 'ERR_RESOURCE_ALREADY_EXISTS')) continue;
+        // The owner is gone: the Dataplane was deleted, and its insight with it. Nothing to record.
+        if (!current && hasCode(err, 'ERR_RESOURCE_NOT_FOUND')) return;
+        throw err;
+      }
+    }
+    throw new Error(`gave up after ${MAX_ATTEMPTS} concurrent updates`);
+  }
+}
+
+function subscriptionsOf(spec: JsonObject): JsonObject[] {
+  const subs = spec['subscriptions'];
+  return Array.isArray(subs) ? subs.filter(isObject) : [];
+}
+
+/**
+ * The new list: `entry` replaces the subscription with its id; a new one marks every older open
+ * subscription disconnected (a proxy has one live stream) and the list keeps the newest `limit`.
+ * A final write for a subscription that was already trimmed away changes nothing (undefined).
+ */
+export function merge(existing: JsonObject[], entry: JsonObject, isFinal: boolean, now: Date, limit: number): JsonValue[] | undefined {
+  const subs = existing.map((s) => ({ ...s }));
+  const at = subs.findIndex((s) => s['id'] === entry['id']);
+  if (at >= 0) {
+    subs[at] = entry;
+    return subs;
+  }
+  if (isFinal) return undefined;
+  const stamp = formatKumaTime(now);
+  for (const s of subs) if (s['disconnectTime'] === undefined) s['disconnectTime'] = stamp;
+  subs.push(entry);
+  // Kuma clears the list for limit 0 although its docs say "unlimited"; we follow the docs.
+  return limit > 0 ? subs.slice(-limit) : subs;
+}
