@@ -1,5 +1,5 @@
 import type { ResourceTypeDescriptor } from '../core/resources/descriptor.js';
-import { formatKumaTime, kriOf } from '../core/resources/envelope.js';
+import { formatKumaTime, kriOf, sortedLabels } from '../core/resources/envelope.js';
 import type { JsonObject } from '../core/resources/json.js';
 import type { Resource } from '../core/resources/resource.js';
 
@@ -18,7 +18,7 @@ export function toOverviewEnvelope(desc: ResourceTypeDescriptor, r: Resource, in
   out['name'] = r.meta.name;
   out['creationTime'] = formatKumaTime(r.meta.creationTime);
   out['modificationTime'] = formatKumaTime(r.meta.modificationTime);
-  if (Object.keys(r.meta.labels).length > 0) out['labels'] = r.meta.labels;
+  if (Object.keys(r.meta.labels).length > 0) out['labels'] = sortedLabels(r.meta.labels);
   const kri = kriOf(desc, r.meta);
   if (kri !== '') out['kri'] = kri;
   out[lowerFirst(desc.name)] = r.spec;

@@ -7,7 +7,7 @@ export { newSigningKeyPem, parseSigningKey, parseVerificationKey, latestSigningK
 export { loadStaticPublicKeys, type StaticPublicKeyConfig, type StaticPublicKey } from './static-keys.js';
 export { StaticKeyAccessor, SecretKeyAccessor, type SigningKeyAccessor, type KeyLookup } from './key-accessors.js';
 export { RevocationList, parseRevokedIds } from './revocations.js';
-export { TokenIssuer, ISSUE_CLOCK_SKEW_MS, type TokenIssuerOptions } from './issuer.js';
+export { TokenIssuer, ISSUE_CLOCK_SKEW_MS, signTokenWithKey, type TokenIssuerOptions, type SignTokenInput } from './issuer.js';
 export { TokenValidator, type TokenValidatorOptions, type ValidatedToken } from './validator.js';
 export type { ClaimsSchema, ClaimKind, ClaimValue, RegisteredClaims } from './claims.js';
 export type { TokenValidatorConfig } from './validator-config.js';

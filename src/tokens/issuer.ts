@@ -14,6 +14,47 @@ export interface TokenIssuerOptions {
   now?: () => number;
 }
 
+function checkValidFor(validForMs: number): void {
+  if (!Number.isFinite(validForMs) || validForMs <= 0) {
+    throw new TokenError('ERR_TOKEN_INVALID_REQUEST', `validFor must be a positive duration, got ${validForMs} ms`);
+  }
+}
+
+export interface SignTokenInput {
+  /** PEM of the RSA private key (PKCS#1 or PKCS#8). */
+  key: Uint8Array | string;
+  /** Names the key in errors (never its content), e.g. `the signing key file /keys/k.pem`. */
+  keyDescription?: string;
+  /** The `kid` header, as given: Kuma's offline issuer accepts any string. */
+  kid: string;
+  /** Kind-specific claims, in the order given; the registered claims follow. */
+  claims: Record<string, unknown>;
+  validForMs: number;
+  /** Wall clock in milliseconds. */
+  now?: () => number;
+}
+
+/**
+ * Signs `claims` with one given key (RS256, header kid/typ) with the time rules of every Kuma
+ * token: jti (UUID v4), iat = nbf = now - 5 s, exp = now + validFor (seconds precision). The
+ * control plane's issuers pick the latest stored key and call this; offline issuance (kumactl
+ * `--signing-key-path --kid`) calls it with the file's key.
+ */
+export async function signTokenWithKey(input: SignTokenInput): Promise<string> {
+  checkValidFor(input.validForMs);
+  const pem = typeof input.key === 'string' ? new TextEncoder().encode(input.key) : input.key;
+  const key = parseSigningKey(pem, input.keyDescription ?? 'the signing key');
+  const start = (input.now ?? Date.now)() - ISSUE_CLOCK_SKEW_MS;
+  const iat = Math.floor(start / 1000);
+  const exp = Math.floor((start + input.validForMs + ISSUE_CLOCK_SKEW_MS) / 1000);
+  const payload = { ...input.claims, exp, nbf: iat, iat, jti: randomUUID() };
+  try {
+    return await new SignJWT(payload).setProtectedHeader({ alg: 'RS256', kid: input.kid, typ: 'JWT' }).sign(key);
+  } catch (err) {
+    throw new TokenError('ERR_TOKEN_BAD_SIGNING_KEY', `could not sign a token: ${messageOf(err)}`, { cause: err });
+  }
+}
+
 /**
  * Kuma's jwtTokenIssuer: signs with the latest signing key (highest serial) of one location and
  * sets jti (UUID v4), iat = nbf = now - 5 s, exp = now + validFor (seconds precision).
@@ -52,20 +93,9 @@ export class TokenIssuer {
 
   /** A signed token carrying `claims` (kind-specific, in the order given) plus the registered claims. */
   async issue(claims: Record<string, unknown>, validForMs: number): Promise<string> {
-    if (!Number.isFinite(validForMs) || validForMs <= 0) {
-      throw new TokenError('ERR_TOKEN_INVALID_REQUEST', `validFor must be a positive duration, got ${validForMs} ms`);
-    }
+    checkValidFor(validForMs);
     const { kid, name, pem } = await this.latestKey();
     const what = this.mesh === '' ? `GlobalSecret "${name}"` : `Secret "${name}" in mesh "${this.mesh}"`;
-    const key = parseSigningKey(pem, what);
-    const start = this.now() - ISSUE_CLOCK_SKEW_MS;
-    const iat = Math.floor(start / 1000);
-    const exp = Math.floor((start + validForMs + ISSUE_CLOCK_SKEW_MS) / 1000);
-    const payload = { ...claims, exp, nbf: iat, iat, jti: randomUUID() };
-    try {
-      return await new SignJWT(payload).setProtectedHeader({ alg: 'RS256', kid, typ: 'JWT' }).sign(key);
-    } catch (err) {
-      throw new TokenError('ERR_TOKEN_BAD_SIGNING_KEY', `could not sign a token: ${messageOf(err)}`, { cause: err });
-    }
+    return signTokenWithKey({ key: pem, keyDescription: what, kid, claims, validForMs, now: this.now });
   }
 }

@@ -5,6 +5,7 @@ import { createProgram, runProgram } from '../program.js';
 import { configCommand } from './config/config-command.js';
 import { durationFlag } from './flags.js';
 import { generateCommand } from './generate/index.js';
+import { inspectCommand } from './inspect/inspect-command.js';
 import { KumactlContext, parseLogLevel, type KumactlOptions } from './kumactl-context.js';
 import { applyCommand } from './resources/apply-command.js';
 import { deleteCommand } from './resources/delete-command.js';
@@ -40,7 +41,8 @@ export function kumactlProgram(io: CliIo, opts: KumactlOptions = {}): { program:
     .addCommand(configCommand(ctx))
     .addCommand(deleteCommand(ctx))
     .addCommand(generateCommand(io, ctx))
-    .addCommand(getCommand(ctx));
+    .addCommand(getCommand(ctx))
+    .addCommand(inspectCommand(ctx));
   return { program, ctx };
 }
 

@@ -158,3 +158,14 @@ test('type may come from the URL; body mesh is kept for the API to compare', () 
   assert.equal(p.descriptor.name, 'Mesh');
   assert.equal(p.mesh, 'x');
 });
+
+test('labels are written with keys sorted (as Go marshals a map), whatever the insertion order', () => {
+  const r: Resource = {
+    type: 'Mesh',
+    meta: { name: 'm', mesh: '', version: '1', creationTime: t0, modificationTime: t0, labels: { 'kuma.io/zone': 'z', env: 'prod', 'app.kubernetes.io/name': 'x', Zeta: '1' } },
+    spec: {},
+  };
+  const env = toEnvelope(builtinRegistry.get('Mesh'), r);
+  assert.deepEqual(Object.keys(env['labels'] as JsonObject), ['Zeta', 'app.kubernetes.io/name', 'env', 'kuma.io/zone']);
+  assert.equal(JSON.stringify(env['labels']), '{"Zeta":"1","app.kubernetes.io/name":"x","env":"prod","kuma.io/zone":"z"}');
+});

@@ -35,6 +35,17 @@ export function kriOf(desc: ResourceTypeDescriptor, meta: { name: string; mesh: 
   return `kri_${desc.shortName}_${mesh}_${zone}_${namespace}_${name}_`;
 }
 
+/**
+ * Labels with keys in byte order, as Go's encoding/json writes a map, so bodies and goldens do not
+ * depend on insertion order. (JS objects list integer-like keys first whatever we do; label keys
+ * of only digits are not valid label keys in practice.)
+ */
+export function sortedLabels(labels: Readonly<Record<string, string>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const k of Object.keys(labels).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))) out[k] = labels[k] as string;
+  return out;
+}
+
 /** The JSON object the API returns for one resource. */
 export function toEnvelope(desc: ResourceTypeDescriptor, r: Resource): JsonObject {
   const out: JsonObject = { type: desc.name };
@@ -42,7 +53,7 @@ export function toEnvelope(desc: ResourceTypeDescriptor, r: Resource): JsonObjec
   out['name'] = r.meta.name;
   out['creationTime'] = formatKumaTime(r.meta.creationTime);
   out['modificationTime'] = formatKumaTime(r.meta.modificationTime);
-  if (Object.keys(r.meta.labels).length > 0) out['labels'] = { ...r.meta.labels };
+  if (Object.keys(r.meta.labels).length > 0) out['labels'] = sortedLabels(r.meta.labels);
   const kri = kriOf(desc, r.meta);
   if (kri !== '') out['kri'] = kri;
   if (desc.isPluginOriginated) {

@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { startTestApi, type TestApi } from '../../../api-server/testing/harness.js';
+import { createPrivateKey, createPublicKey } from 'node:crypto';
+import { jwtVerify } from 'jose';
+import { startTestApi, testSigningKey, type TestApi } from '../../../api-server/testing/harness.js';
 import { runKumactl, withHome } from '../testing/run-kumactl.js';
 
 // kumactl against our real API server (its in-process app on a real HTTP listener on port 0).
@@ -53,6 +55,21 @@ describe('kumactl end to end against src/api-server', () => {
       const ut = await runKumactl({ home }, 'generate', 'user-token', '--name', 'bob', '--valid-for', '1h');
       assert.equal(ut.code, 0, ut.stderr);
       assert.match(ut.stdout, /^ey[\w-]+\.[\w-]+\.[\w-]+$/);
+    });
+  });
+
+  it('generate zone-token: issued by the control plane with its zone-token signing key', async () => {
+    await withHome(async (home) => {
+      const token = await t.userToken('mesh-system:admin', ['mesh-system:admin']);
+      const add = await runKumactl({ home }, 'config', 'control-planes', 'add', '--name', 'cp', '--address', url, '--auth-type=tokens', '--auth-conf', `token=${token}`);
+      assert.equal(add.code, 0, add.stderr);
+      const r = await runKumactl({ home }, 'generate', 'zone-token', '--zone', 'zone-1', '--scope', 'cp', '--valid-for', '1h');
+      assert.equal(r.code, 0, r.stderr);
+      const publicKey = createPublicKey(createPrivateKey(Buffer.from(await testSigningKey())));
+      const { payload, protectedHeader } = await jwtVerify(r.stdout, publicKey, { algorithms: ['RS256'] });
+      assert.equal(protectedHeader.kid, '1');
+      assert.equal(payload['Zone'], 'zone-1');
+      assert.deepEqual(payload['Scope'], ['cp']);
     });
   });
 });

@@ -7,8 +7,9 @@ import { publicKeyCommand } from './public-key.js';
 import { signingKeyCommand } from './signing-key.js';
 import { tlsCertificateCommand } from './tls-certificate.js';
 import { userTokenCommand } from './user-token.js';
+import { zoneTokenCommand } from './zone-token.js';
 
-/** `kumactl generate ...`: certificates, signing keys and tokens (zone tokens join with multizone). */
+/** `kumactl generate ...`: certificates, signing keys and tokens (user, dataplane, zone). */
 export function generateCommand(io: CliIo, ctx: KumactlContext): Command {
   return configure(new Command('generate'), io)
     .description('Generate resources, tokens, etc')
@@ -16,5 +17,6 @@ export function generateCommand(io: CliIo, ctx: KumactlContext): Command {
     .addCommand(publicKeyCommand(io))
     .addCommand(signingKeyCommand(io))
     .addCommand(tlsCertificateCommand(io))
-    .addCommand(userTokenCommand(ctx));
+    .addCommand(userTokenCommand(ctx))
+    .addCommand(zoneTokenCommand(ctx));
 }

@@ -14,13 +14,14 @@ async function configFor(home: string, url: string): Promise<string> {
   return file;
 }
 
-describe('kumactl generate signing-key, public-key, user-token, dataplane-token', () => {
+describe('kumactl generate signing-key, public-key, user-token, dataplane-token, zone-token', () => {
   let cp: FakeControlPlane;
   let keyPem = '';
   before(async () => {
     cp = await new FakeControlPlane({
       intercept: (req, res, body) => {
-        if (req.url !== '/tokens/user' || !body.includes('"name":"denied"')) return false;
+        const denied = (req.url === '/tokens/user' && body.includes('"name":"denied"')) || (req.url === '/tokens/zone' && body.includes('"zone":"denied"'));
+        if (!denied) return false;
         res.writeHead(403, { 'content-type': 'application/json' }).end(JSON.stringify(stdError(403, 'Access Denied', 'action not allowed')));
         return true;
       },
@@ -104,6 +105,49 @@ describe('kumactl generate signing-key, public-key, user-token, dataplane-token'
     });
   });
 
+  it('offline tokens carry any --kid as given (Kuma accepts any string) and verify with the public key', async () => {
+    await withKey(async (home, keyFile) => {
+      const offline = ['--valid-for', '1h', '--signing-key-path', keyFile, '--kid', 'abc'];
+      const cases: [string[], Record<string, unknown>][] = [
+        [['user-token', '--name', 'john'], { Name: 'john', Groups: [] }],
+        [['dataplane-token', '--name', 'dp-1', '--mesh', 'demo', '--tag', 'kuma.io/service=web'], { Name: 'dp-1', Mesh: 'demo', Tags: { 'kuma.io/service': ['web'] }, Type: '', Workload: '' }],
+        [['zone-token', '--zone', 'zone-1', '--scope', 'cp'], { Zone: 'zone-1', Scope: ['cp'] }],
+      ];
+      for (const [args, claims] of cases) {
+        const r = await runKumactl({ home }, 'generate', ...args, ...offline);
+        assert.equal(r.code, 0, r.stderr);
+        assert.deepEqual(decodeProtectedHeader(r.stdout), { alg: 'RS256', kid: 'abc', typ: 'JWT' });
+        const { payload } = await jwtVerify(r.stdout, createPublicKey(keyPem), { algorithms: ['RS256'] });
+        for (const [k, v] of Object.entries(claims)) assert.deepEqual(payload[k], v, `${args[0]}: ${k}`);
+        assert.equal((payload.exp ?? 0) - (payload.iat ?? 0), 3600 + 5, 'iat is back-dated 5 s');
+        assert.equal(payload.nbf, payload.iat);
+        assert.match(String(payload.jti), /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      }
+      const spaced = await runKumactl({ home }, 'generate', 'user-token', '--name', 'x', '--valid-for', '1h', '--signing-key-path', keyFile, '--kid', 'key 2026/01');
+      assert.equal(decodeProtectedHeader(spaced.stdout).kid, 'key 2026/01');
+    });
+  });
+
+  it('zone-token online: POST /tokens/zone with every scope by default; offline: Zone and Scope claims', async () => {
+    await withKey(async (home, keyFile) => {
+      const config = await configFor(home, cp.url);
+      const all = await runKumactl({ home }, '--config-file', config, 'generate', 'zone-token', '--zone', 'zone-1', '--valid-for', '24h');
+      assert.equal(all.code, 0, all.stderr);
+      assert.equal(all.stdout, 'token:zone:{"zone":"zone-1","scope":["cp","ingress","egress"],"validFor":"24h0m0s"}');
+      const some = await runKumactl({ home }, '--config-file', config, 'generate', 'zone-token', '--zone=zone-1', '--valid-for=1h', '--scope', 'ingress', '--scope', 'egress');
+      assert.equal(some.stdout, 'token:zone:{"zone":"zone-1","scope":["ingress","egress"],"validFor":"1h0m0s"}');
+      const denied = await runKumactl({ home }, '--config-file', config, 'generate', 'zone-token', '--zone', 'denied', '--valid-for', '1h');
+      assert.equal(denied.stderr, 'Error: Access Denied (action not allowed)\n');
+
+      const offline = await runKumactl({ home }, 'generate', 'zone-token', '--zone', 'zone-2', '--valid-for', '30s', '--signing-key-path', keyFile, '--kid', '1');
+      assert.equal(offline.code, 0, offline.stderr);
+      const { payload, protectedHeader } = await jwtVerify(offline.stdout, createPublicKey(keyPem));
+      assert.equal(protectedHeader.kid, '1');
+      assert.equal(payload['Zone'], 'zone-2');
+      assert.deepEqual(payload['Scope'], ['cp', 'ingress', 'egress']);
+    });
+  });
+
   const errors: [string[], string][] = [
     [['dataplane-token', '--name', 'dp-1', '--kid', '1', '--valid-for', '30s'], 'Error: --kid cannot be used when --signing-key-path is used\n'],
     [['user-token', '--name', 'dp-1', '--valid-for', '30s', '--signing-key-path', '/k.pem'], 'Error: --kid is required when --signing-key-path is used\n'],
@@ -114,7 +158,12 @@ describe('kumactl generate signing-key, public-key, user-token, dataplane-token'
     [['user-token', '--valid-for', '1h'], 'Error: required flag(s) "name" not set\n'],
     [['user-token', '--name', 'x', '--valid-for', '0'], 'Error: You must set a token validFor value\n'],
     [['user-token', '--name', 'x', '--valid-for', '1d'], 'Error: invalid argument "1d" for "--valid-for" flag: time: unknown unit "d" in duration "1d"\n'],
-    [['user-token', '--name', 'x', '--valid-for', '1h', '--kid', 'abc', '--signing-key-path', '/k.pem'], 'Error: --kid must be the serial number of the signing key (digits, e.g. 1 for user-token-signing-key-1), got "abc"\n'],
+    [['zone-token', '--valid-for', '1h'], 'Error: required flag(s) "zone" not set\n'],
+    [['zone-token', '--zone', 'z1'], 'Error: required flag(s) "valid-for" not set\n'],
+    [['zone-token', '--zone', 'z1', '--valid-for', '1h', '--scope', 'cp,foo', '--scope', 'bar'], 'Error: invalid --scope values: [foo bar] (supported scopes: [cp ingress egress])\n'],
+    [['zone-token', '--zone', 'z1', '--valid-for', '0s'], 'Error: You must set a token validFor value\n'],
+    [['zone-token', '--zone', 'z1', '--valid-for', '1h', '--kid', '1'], 'Error: --kid cannot be used when --signing-key-path is used\n'],
+    [['zone-token', '--zone', 'z1', '--valid-for', '1h', '--signing-key-path', '/k.pem'], 'Error: --kid is required when --signing-key-path is used\n'],
   ];
   for (const [args, want] of errors) {
     it(`rejects ${args.join(' ')}`, async () => {
