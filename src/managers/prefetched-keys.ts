@@ -1,12 +1,12 @@
-import { defaultSigningKeyFactory, type SigningKeyFactory } from './signing-keys.js';
+import type { SigningKeyFactory } from './signing-keys.js';
 
 /**
  * A signing-key factory that starts generating `count` keys at once, in the thread pool, and hands
- * them out first; later calls generate fresh keys. kuma-cp creates it before anything else at start,
- * so the RSA work of the default signing keys overlaps with loading certificates and binding ports
- * instead of running after them. Unused keys are simply dropped.
+ * them out first; later calls generate fresh keys. `kuma-cp run` creates it before it even loads the
+ * servers' modules, so the RSA work of the default signing keys overlaps with start-up instead of
+ * running after it. Unused keys are simply dropped. (Imports nothing heavy on purpose.)
  */
-export function prefetchedSigningKeys(count: number, generate: SigningKeyFactory = defaultSigningKeyFactory): SigningKeyFactory {
+export function prefetchedSigningKeys(count: number, generate: SigningKeyFactory): SigningKeyFactory {
   const ready: Promise<Uint8Array>[] = [];
   for (let i = 0; i < count; i++) {
     const key = generate();

@@ -1,9 +1,9 @@
 import { Command, Option } from 'commander';
-import { loadKumaCpConfig } from '../../config/kuma-cp-config.js';
 import { messageOf } from '../../core/errors.js';
-import { startControlPlane } from '../../runtime/control-plane.js';
+import { prefetchedSigningKeys } from '../../managers/prefetched-keys.js';
 import { createLogger, LOG_LEVELS, type LogLevel } from '../../runtime/logger.js';
 import { waitForShutdownSignal } from '../../runtime/signals.js';
+import { newSigningKeyPem } from '../../tokens/signing-keys.js';
 import type { CliIo } from '../io.js';
 import { CliError, configure } from '../program.js';
 
@@ -19,6 +19,13 @@ export function runCommand(io: CliIo): Command {
     .option('-c, --config-file <path>', 'configuration file')
     .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS).default('info'))
     .action(async (flags: RunFlags) => {
+      // RSA key generation runs in the thread pool while the main thread loads the servers' modules
+      // (fastify, gRPC: a few hundred ms); both are needed before the control plane is ready.
+      const newSigningKey = prefetchedSigningKeys(3, newSigningKeyPem);
+      const [{ loadKumaCpConfig }, { startControlPlane }] = await Promise.all([
+        import('../../config/kuma-cp-config.js'),
+        import('../../runtime/control-plane.js'),
+      ]);
       const log = createLogger(flags.logLevel);
       let cfg;
       try {
@@ -32,7 +39,7 @@ export function runCommand(io: CliIo): Command {
       const shutdown = waitForShutdownSignal();
       let cp;
       try {
-        cp = await startControlPlane(cfg, log);
+        cp = await startControlPlane(cfg, log, { newSigningKey });
       } catch (err) {
         log.error({ err: messageOf(err) }, 'unable to start the Control Plane');
         throw new CliError(messageOf(err));
