@@ -5,7 +5,9 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export async function launch(program) {
   const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-  const entry = join(root, 'dist', 'src', 'cli', program, 'main.js');
+  // The bundle loads much faster; the module tree is the fallback (e.g. right after a bare tsc).
+  const bundle = join(root, 'dist', 'bundle', `${program}.mjs`);
+  const entry = existsSync(bundle) ? bundle : join(root, 'dist', 'src', 'cli', program, 'main.js');
   if (!existsSync(entry)) {
     process.stderr.write(`Error: ${program} is not built yet; run 'npm run setup' in ${root} first\n`);
     process.exit(1);
