@@ -1,0 +1,147 @@
+/**
+ * The long-lived config stream (proto kuma.dp.v1.ConfigService/Stream): subscribe to the Dataplane
+ * kind, ACK every response, keep the latest config, reconnect with jittered exponential backoff
+ * (1 s base, 30 s cap) when the connection drops, re-reading the token each time. Ends with an
+ * AgentError on statuses a reconnect cannot fix, and returns when `signal` aborts.
+ */
+import { Code, ConnectError, createClient } from '@connectrpc/connect';
+import { createGrpcTransport } from '@connectrpc/connect-node';
+import type { ConnectionOptions } from 'node:tls';
+import type { Logger } from '../../core/log.js';
+import { VERSION } from '../../core/version.js';
+import { ConfigService, ResourceKind, type DataplaneConfig } from '../../gen/kuma/dp/v1/config_stream_pb.js';
+import { explainTlsClientError } from '../../tls/client-errors.js';
+import { reconnectDelayMs, sleep } from './backoff.js';
+import { AgentError } from './errors.js';
+import { RequestQueue } from './request-queue.js';
+
+export interface StreamParams {
+  host: string;
+  port: number;
+  tls: ConnectionOptions;
+  nodeId: string;
+  dataplaneJson: string;
+  /** Called before every connect; re-reads the token file. undefined = no token (authn type none). */
+  loadToken: () => Promise<string | undefined>;
+  backoff?: { baseMs: number; capMs: number };
+}
+
+export interface ConfigState {
+  /** The latest ACKed config, kept across reconnects. */
+  config: DataplaneConfig | undefined;
+  version: string;
+  connected: boolean;
+}
+
+const FATAL: ReadonlyMap<Code, string> = new Map([
+  [Code.Unauthenticated, 'the control plane refused the dataplane token'],
+  [Code.PermissionDenied, 'the dataplane token is not valid for this Dataplane'],
+  [Code.InvalidArgument, 'the control plane refused this proxy\'s request'],
+  [Code.NotFound, 'the Dataplane or its Mesh does not exist on the control plane'],
+]);
+
+/** TLS verification failures (wrong CA, hostname) are not fixed by reconnecting. */
+const TLS_FATAL = /^(UNABLE_TO_|SELF_SIGNED|DEPTH_ZERO|CERT_|ERR_TLS_CERT_ALTNAME)/;
+
+function rootCause(err: unknown): unknown {
+  let e = err;
+  for (let i = 0; i < 5 && e instanceof Error && e.cause !== undefined; i++) e = e.cause;
+  return e;
+}
+
+export class ConfigStreamClient {
+  readonly state: ConfigState = { config: undefined, version: '', connected: false };
+
+  constructor(
+    private readonly p: StreamParams,
+    private readonly logger: Logger,
+    private readonly onAck: (state: ConfigState) => void = () => {},
+  ) {}
+
+  /** Runs until `signal` aborts (resolves) or a fatal status (throws AgentError). */
+  async run(signal: AbortSignal): Promise<void> {
+    const backoff = this.p.backoff ?? { baseMs: 1000, capMs: 30_000 };
+    let attempt = 0;
+    while (!signal.aborted) {
+      const token = await this.p.loadToken();
+      const got = { any: false };
+      const err = await this.once(token, signal, got);
+      this.state.connected = false;
+      if (signal.aborted) return;
+      if (got.any) attempt = 0;
+      if (err !== undefined) this.throwIfFatal(err);
+      const delay = reconnectDelayMs(attempt++, backoff.baseMs, backoff.capMs);
+      this.logger.warn({ reason: err === undefined ? 'stream ended' : err.rawMessage, code: err === undefined ? undefined : Code[err.code], retryInMs: Math.round(delay) }, 'config stream closed, reconnecting');
+      if (!(await sleep(delay, signal))) return;
+    }
+  }
+
+  private throwIfFatal(err: ConnectError): void {
+    const reason = FATAL.get(err.code);
+    if (reason !== undefined) throw new AgentError(`ERR_DP_STREAM_${Code[err.code].toUpperCase()}`, `${reason}: ${err.rawMessage}`);
+    if (err.code === Code.Aborted) {
+      throw new AgentError('ERR_DP_STREAM_REPLACED', `another kuma-dp took over Dataplane ${this.p.nodeId} on this control plane (${err.rawMessage}); this one stops, the newer one keeps running`);
+    }
+    const cause = rootCause(err);
+    const code = String((cause as NodeJS.ErrnoException | undefined)?.code ?? '');
+    if (TLS_FATAL.test(code)) {
+      throw new AgentError('ERR_DP_STREAM_TLS', explainTlsClientError(cause, { host: this.p.host, port: this.p.port }), { cause });
+    }
+  }
+
+  /** One stream; resolves with its final error (undefined when it ended cleanly). */
+  private async once(token: string | undefined, signal: AbortSignal, got: { any: boolean }): Promise<ConnectError | undefined> {
+    const host = this.p.host.includes(':') ? `[${this.p.host}]` : this.p.host;
+    const transport = createGrpcTransport({ baseUrl: `https://${host}:${this.p.port}`, nodeOptions: { ...this.p.tls } });
+    const client = createClient(ConfigService, transport);
+    const queue = new RequestQueue();
+    const local = new AbortController();
+    const onAbort = (): void => local.abort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    queue.push({
+      nodeId: this.p.nodeId,
+      kind: ResourceKind.DATAPLANE,
+      node: { dataplaneJson: this.p.dataplaneJson, proxyType: 'dataplane', version: { kumaDp: { version: VERSION, gitTag: `v${VERSION}` } } },
+    });
+    try {
+      const headers: Record<string, string> = token === undefined ? {} : { authorization: token };
+      for await (const r of client.stream(queue, { headers, signal: local.signal })) {
+        if (!got.any) {
+          got.any = true;
+          this.state.connected = true;
+          this.logger.info({ nodeId: this.p.nodeId }, 'config stream established');
+        }
+        if (r.kind !== ResourceKind.DATAPLANE || r.payload.case !== 'dataplane') continue;
+        const problem = checkConfig(r.payload.value);
+        if (problem !== undefined) {
+          queue.push({ kind: r.kind, versionInfo: this.state.version, responseNonce: r.nonce, errorDetail: { code: Code.InvalidArgument, message: problem } });
+          this.logger.warn({ version: r.versionInfo, problem }, 'rejected config (NACK)');
+          continue;
+        }
+        this.state.config = r.payload.value;
+        this.state.version = r.versionInfo;
+        queue.push({ kind: r.kind, versionInfo: r.versionInfo, responseNonce: r.nonce });
+        this.logger.info({ version: r.versionInfo, mtls: r.payload.value.mesh?.mtlsEnabled ?? false }, 'config received (ACK)');
+        this.onAck(this.state);
+      }
+      return undefined;
+    } catch (err) {
+      return ConnectError.from(err);
+    } finally {
+      queue.end();
+      signal.removeEventListener('abort', onAbort);
+      local.abort();
+    }
+  }
+}
+
+/** What this proxy cannot apply: a Dataplane JSON it cannot read, or no inbound/outbound port. */
+function checkConfig(c: DataplaneConfig): string | undefined {
+  try {
+    JSON.parse(c.dataplaneJson);
+  } catch {
+    return 'dataplaneJson is not valid JSON';
+  }
+  const bad = [...(c.desired?.inbounds ?? []), ...(c.desired?.outbounds ?? [])].find((x) => x.port === 0 || x.port > 65535);
+  return bad === undefined ? undefined : `port ${bad.port} is not a valid listener port`;
+}
