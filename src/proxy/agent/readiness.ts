@@ -3,7 +3,7 @@
  * ACKed config, 503 NOT_READY before, 503 TERMINATING while draining (Kuma's texts).
  */
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { closeServer, listen } from '../../net/listen.js';
 
 export type Readiness = 'NOT_READY' | 'READY' | 'TERMINATING';
 
@@ -20,18 +20,13 @@ export class ReadinessServer {
       res.writeHead(this.state === 'READY' ? 200 : 503, { 'content-type': 'text/plain' }).end(this.state);
     });
     this.server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => resolve());
-    });
-    return (server.address() as AddressInfo).port;
+    return listen(server, { port, host, name: 'kuma-dp readiness server', portSetting: 'KUMA_READINESS_PORT' });
   }
 
   async close(): Promise<void> {
     const s = this.server;
     if (s === undefined) return;
     this.server = undefined;
-    s.closeAllConnections();
-    await new Promise<void>((r) => s.close(() => r()));
+    await closeServer(s);
   }
 }
