@@ -1,5 +1,5 @@
 import type { ResourceTypeDescriptor } from '../core/resources/descriptor.js';
-import { formatKumaTime, kriOf, sortedLabels } from '../core/resources/envelope.js';
+import { metaEnvelope } from '../core/resources/envelope.js';
 import type { JsonObject } from '../core/resources/json.js';
 import type { Resource } from '../core/resources/resource.js';
 
@@ -13,14 +13,7 @@ const lowerFirst = (s: string): string => s.charAt(0).toLowerCase() + s.slice(1)
  * (get, Kuma passes an empty insight when none is stored).
  */
 export function toOverviewEnvelope(desc: ResourceTypeDescriptor, r: Resource, insightType: string, insight: Resource | null | undefined): JsonObject {
-  const out: JsonObject = { type: `${desc.name}Overview` };
-  if (desc.scope === 'mesh' && r.meta.mesh !== '') out['mesh'] = r.meta.mesh;
-  out['name'] = r.meta.name;
-  out['creationTime'] = formatKumaTime(r.meta.creationTime);
-  out['modificationTime'] = formatKumaTime(r.meta.modificationTime);
-  if (Object.keys(r.meta.labels).length > 0) out['labels'] = sortedLabels(r.meta.labels);
-  const kri = kriOf(desc, r.meta);
-  if (kri !== '') out['kri'] = kri;
+  const out = metaEnvelope(desc, r, `${desc.name}Overview`);
   out[lowerFirst(desc.name)] = r.spec;
   if (insight !== undefined) out[lowerFirst(insightType)] = insight === null ? {} : insight.spec;
   return out;

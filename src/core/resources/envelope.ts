@@ -46,9 +46,9 @@ export function sortedLabels(labels: Readonly<Record<string, string>>): Record<s
   return out;
 }
 
-/** The JSON object the API returns for one resource. */
-export function toEnvelope(desc: ResourceTypeDescriptor, r: Resource): JsonObject {
-  const out: JsonObject = { type: desc.name };
+/** The envelope's meta part (type, mesh, name, times, labels, kri), in Kuma's field order. */
+export function metaEnvelope(desc: ResourceTypeDescriptor, r: Resource, type: string = desc.name): JsonObject {
+  const out: JsonObject = { type };
   if (desc.scope === 'mesh' && r.meta.mesh !== '') out['mesh'] = r.meta.mesh;
   out['name'] = r.meta.name;
   out['creationTime'] = formatKumaTime(r.meta.creationTime);
@@ -56,6 +56,12 @@ export function toEnvelope(desc: ResourceTypeDescriptor, r: Resource): JsonObjec
   if (Object.keys(r.meta.labels).length > 0) out['labels'] = sortedLabels(r.meta.labels);
   const kri = kriOf(desc, r.meta);
   if (kri !== '') out['kri'] = kri;
+  return out;
+}
+
+/** The JSON object the API returns for one resource. */
+export function toEnvelope(desc: ResourceTypeDescriptor, r: Resource): JsonObject {
+  const out = metaEnvelope(desc, r);
   if (desc.isPluginOriginated) {
     out['spec'] = structuredClone(r.spec);
     if (desc.hasStatus && r.status !== undefined) out['status'] = structuredClone(r.status);
