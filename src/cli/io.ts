@@ -8,6 +8,13 @@ export interface CliIo {
 }
 
 export function processIo(): CliIo {
+  // `kumactl get meshes | head`: the reader went away; stop quietly instead of crashing on EPIPE.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') process.exit(0);
+      throw err;
+    });
+  }
   return {
     out: (t) => process.stdout.write(t),
     err: (t) => process.stderr.write(t),
