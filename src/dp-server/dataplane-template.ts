@@ -20,12 +20,23 @@ export class DataplaneTemplateError extends Error {}
 
 /** Parses and validates; throws DataplaneTemplateError. */
 export function parseDataplaneTemplate(text: string): DataplaneTemplate {
-  let body: unknown;
-  try {
-    // YAML 1.2 is a superset of JSON; keep alias expansion bounded against hostile input.
-    body = parseYaml(text, { maxAliasCount: 100, uniqueKeys: true });
-  } catch (err) {
-    throw new DataplaneTemplateError(`could not parse the Dataplane: ${messageOf(err)}`);
+  let body: unknown = undefined;
+  // kuma-dp sends JSON: JSON.parse is ~10x cheaper than the YAML parser, which matters when thousands
+  // of proxies connect at once. Anything else (YAML, or JSON it rejects) goes to the YAML parser.
+  if (text.trimStart().startsWith('{')) {
+    try {
+      body = JSON.parse(text) as unknown;
+    } catch {
+      body = undefined;
+    }
+  }
+  if (body === undefined) {
+    try {
+      // YAML 1.2 is a superset of JSON; keep alias expansion bounded against hostile input.
+      body = parseYaml(text, { maxAliasCount: 100, uniqueKeys: true });
+    } catch (err) {
+      throw new DataplaneTemplateError(`could not parse the Dataplane: ${messageOf(err)}`);
+    }
   }
   let parsed;
   try {
