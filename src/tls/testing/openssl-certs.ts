@@ -3,6 +3,7 @@
  * checked against an independent implementation (not against our own pki/). Test support only.
  */
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -57,7 +58,10 @@ export async function makeCert(dir: string, name: string, spec: CertSpec): Promi
   } else {
     const csr = join(dir, `${name}.csr`);
     await openssl(['req', '-new', '-key', keyFile, '-out', csr, '-subj', `/CN=${spec.cn}`]);
-    await openssl(['x509', '-req', '-in', csr, '-CA', spec.ca.certFile, '-CAkey', spec.ca.keyFile, '-CAcreateserial', '-out', certFile, '-days', days, '-extfile', ext]);
+    // A random serial per certificate: -CAcreateserial shares ca.srl, which races when tests issue
+    // certificates from one CA concurrently.
+    const serial = `0x${randomBytes(16).toString('hex')}`;
+    await openssl(['x509', '-req', '-in', csr, '-CA', spec.ca.certFile, '-CAkey', spec.ca.keyFile, '-set_serial', serial, '-out', certFile, '-days', days, '-extfile', ext]);
   }
   return { certFile, keyFile };
 }
