@@ -100,14 +100,14 @@ async function startProxy(c: ConnectCmd, i: number): Promise<void> {
   const client = createClient(ConfigService, transport);
   const p: Proxy = { name: `dp-${i}`, version: '', onVersion: undefined, queue: new RequestQueue(), abort: new AbortController() };
   proxies.push(p);
-  p.queue.push({ nodeId: `default.dp-${i}`, kind: ResourceKind.DATAPLANE, node: { dataplaneJson: dpJson, proxyType: 'dataplane', version: { kumaDp: { version: 'bench' } } } });
+  p.queue.pushRequest({ nodeId: `default.dp-${i}`, kind: ResourceKind.DATAPLANE, node: { dataplaneJson: dpJson, proxyType: 'dataplane', version: { kumaDp: { version: 'bench' } } } });
   await new Promise<void>((resolve, reject) => {
     let first = true;
     const timer = setTimeout(() => reject(new Error('no first config in time')), c.timeoutMs);
     void (async () => {
       try {
         for await (const r of client.stream(p.queue, { headers: { authorization: c.token }, signal: p.abort.signal })) {
-          p.queue.push({ kind: r.kind, versionInfo: r.versionInfo, responseNonce: r.nonce });
+          p.queue.pushRequest({ kind: r.kind, versionInfo: r.versionInfo, responseNonce: r.nonce });
           if (r.versionInfo !== p.version) {
             p.version = r.versionInfo;
             p.onVersion?.(performance.now());

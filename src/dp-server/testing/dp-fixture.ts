@@ -12,6 +12,7 @@ import type { MessageInitShape } from '@bufbuild/protobuf';
 import { Code, ConnectError, createClient } from '@connectrpc/connect';
 import { createGrpcTransport } from '@connectrpc/connect-node';
 import { defaultKumaCpConfig, type KumaCpConfig } from '../../config/kuma-cp-config.js';
+import { AsyncQueue } from '../../core/async-queue.js';
 import { recordingLogger, type LogEntry } from '../../core/log.js';
 import { secretData } from '../../core/resources/system-types.js';
 import {
@@ -166,32 +167,9 @@ export function dataplaneTemplate(mesh: string, name: string, service = 'web', e
 type RequestInit = MessageInitShape<typeof DiscoveryRequestSchema>;
 
 /** A pushable request stream. */
-class RequestQueue implements AsyncIterable<DiscoveryRequest> {
-  private items: DiscoveryRequest[] = [];
-  private ended = false;
-  private wake: (() => void) | undefined;
-
-  push(r: RequestInit): void {
-    this.items.push(create(DiscoveryRequestSchema, r));
-    this.wake?.();
-  }
-
-  end(): void {
-    this.ended = true;
-    this.wake?.();
-  }
-
-  async *[Symbol.asyncIterator](): AsyncGenerator<DiscoveryRequest> {
-    for (;;) {
-      const item = this.items.shift();
-      if (item) {
-        yield item;
-        continue;
-      }
-      if (this.ended) return;
-      await new Promise<void>((r) => (this.wake = r));
-      this.wake = undefined;
-    }
+class RequestQueue extends AsyncQueue<DiscoveryRequest> {
+  pushRequest(r: RequestInit): void {
+    this.push(create(DiscoveryRequestSchema, r));
   }
 }
 
@@ -226,7 +204,7 @@ export class StreamHandle {
   }
 
   send(r: RequestInit): void {
-    this.queue.push(r);
+    this.queue.pushRequest(r);
   }
 
   /** The first request: node id (+ template) and a subscription to the Dataplane kind. */

@@ -98,7 +98,7 @@ export class ConfigStreamClient {
     const local = new AbortController();
     const onAbort = (): void => local.abort();
     signal.addEventListener('abort', onAbort, { once: true });
-    queue.push({
+    queue.pushRequest({
       nodeId: this.p.nodeId,
       kind: ResourceKind.DATAPLANE,
       node: { dataplaneJson: this.p.dataplaneJson, proxyType: 'dataplane', version: { kumaDp: { version: VERSION, gitTag: `v${VERSION}` } } },
@@ -114,13 +114,13 @@ export class ConfigStreamClient {
         if (r.kind !== ResourceKind.DATAPLANE || r.payload.case !== 'dataplane') continue;
         const problem = checkConfig(r.payload.value);
         if (problem !== undefined) {
-          queue.push({ kind: r.kind, versionInfo: this.state.version, responseNonce: r.nonce, errorDetail: { code: Code.InvalidArgument, message: problem } });
+          queue.pushRequest({ kind: r.kind, versionInfo: this.state.version, responseNonce: r.nonce, errorDetail: { code: Code.InvalidArgument, message: problem } });
           this.logger.warn({ version: r.versionInfo, problem }, 'rejected config (NACK)');
           continue;
         }
         this.state.config = r.payload.value;
         this.state.version = r.versionInfo;
-        queue.push({ kind: r.kind, versionInfo: r.versionInfo, responseNonce: r.nonce });
+        queue.pushRequest({ kind: r.kind, versionInfo: r.versionInfo, responseNonce: r.nonce });
         this.logger.info({ version: r.versionInfo, mtls: r.payload.value.mesh?.mtlsEnabled ?? false }, 'config received (ACK)');
         this.onAck(this.state);
       }
