@@ -1,11 +1,9 @@
 import { Command } from 'commander';
-import { formatGoDuration } from '../../../core/duration.js';
 import { configure, CliError, requireFlags } from '../../program.js';
-import { wrapError } from '../api/wrap-error.js';
 import { durationFlag, stringToStringFlag } from '../flags.js';
 import type { KumactlContext } from '../kumactl-context.js';
 import { issueDataplaneTokenOffline } from './offline-issuer.js';
-import { requestToken } from './token-client.js';
+import { generateToken } from './token-client.js';
 import { checkValidFor } from './valid-for.js';
 
 interface Flags {
@@ -54,19 +52,14 @@ Examples:
       const tags: Record<string, string[]> = {};
       for (const [k, v] of Object.entries(f.tag ?? {})) tags[k] = v.split(',');
       const identity = { name: f.name, mesh: f.mesh, tags, type: f.proxyType, workload: f.workload };
-      let token: string;
-      if (f.signingKeyPath !== '') {
-        if (f.kid === '') throw new CliError('--kid is required when --signing-key-path is used');
-        token = await issueDataplaneTokenOffline(f.signingKeyPath, f.kid, identity, validForMs);
-      } else {
-        if (f.kid !== '') throw new CliError('--kid cannot be used when --signing-key-path is used');
-        const client = await ctx.apiClient();
-        try {
-          token = await requestToken(client, 'dataplane', { ...identity, validFor: formatGoDuration(validForMs) });
-        } catch (err) {
-          throw wrapError('failed to generate a dataplane token', err);
-        }
-      }
+      const token = await generateToken(ctx, {
+        entity: 'dataplane',
+        signingKeyPath: f.signingKeyPath,
+        kid: f.kid,
+        validForMs,
+        offline: (keyPath, kid) => issueDataplaneTokenOffline(keyPath, kid, identity, validForMs),
+        body: { ...identity },
+      });
       ctx.io.out(token);
     });
 }

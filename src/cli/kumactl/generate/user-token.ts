@@ -1,11 +1,9 @@
 import { Command } from 'commander';
-import { formatGoDuration } from '../../../core/duration.js';
-import { configure, CliError, collectList, requireFlags } from '../../program.js';
-import { wrapError } from '../api/wrap-error.js';
+import { configure, collectList, requireFlags } from '../../program.js';
 import { durationFlag } from '../flags.js';
 import type { KumactlContext } from '../kumactl-context.js';
 import { issueUserTokenOffline } from './offline-issuer.js';
-import { requestToken } from './token-client.js';
+import { generateToken } from './token-client.js';
 import { checkValidFor } from './valid-for.js';
 
 interface Flags {
@@ -39,19 +37,14 @@ Examples:
       requireFlags(command, ['name', 'valid-for']);
       const user = { name: f.name ?? '', groups: f.group ?? [] };
       const validForMs = checkValidFor(f.validFor);
-      let token: string;
-      if (f.signingKeyPath !== '') {
-        if (f.kid === '') throw new CliError('--kid is required when --signing-key-path is used');
-        token = await issueUserTokenOffline(f.signingKeyPath, f.kid, user, validForMs);
-      } else {
-        if (f.kid !== '') throw new CliError('--kid cannot be used when --signing-key-path is used');
-        const client = await ctx.apiClient();
-        try {
-          token = await requestToken(client, 'user', { name: user.name, groups: user.groups, validFor: formatGoDuration(validForMs) });
-        } catch (err) {
-          throw wrapError('failed to generate a user token', err);
-        }
-      }
+      const token = await generateToken(ctx, {
+        entity: 'user',
+        signingKeyPath: f.signingKeyPath,
+        kid: f.kid,
+        validForMs,
+        offline: (keyPath, kid) => issueUserTokenOffline(keyPath, kid, user, validForMs),
+        body: { name: user.name, groups: user.groups },
+      });
       ctx.io.out(token);
     });
 }

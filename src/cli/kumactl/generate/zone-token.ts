@@ -1,11 +1,9 @@
 import { Command } from 'commander';
-import { formatGoDuration } from '../../../core/duration.js';
 import { configure, CliError, collectList, requireFlags } from '../../program.js';
-import { wrapError } from '../api/wrap-error.js';
 import { durationFlag } from '../flags.js';
 import type { KumactlContext } from '../kumactl-context.js';
 import { issueZoneTokenOffline } from './offline-issuer.js';
-import { requestToken } from './token-client.js';
+import { generateToken } from './token-client.js';
 import { checkValidFor } from './valid-for.js';
 
 /**
@@ -54,19 +52,14 @@ Examples:
       if (unsupported.length > 0) throw new CliError(`invalid --scope values: ${goList(unsupported)} (supported scopes: ${goList(ZONE_TOKEN_SCOPES)})`);
       const validForMs = checkValidFor(f.validFor);
       const identity = { zone: f.zone ?? '', scope };
-      let token: string;
-      if (f.signingKeyPath !== '') {
-        if (f.kid === '') throw new CliError('--kid is required when --signing-key-path is used');
-        token = await issueZoneTokenOffline(f.signingKeyPath, f.kid, identity, validForMs);
-      } else {
-        if (f.kid !== '') throw new CliError('--kid cannot be used when --signing-key-path is used');
-        const client = await ctx.apiClient();
-        try {
-          token = await requestToken(client, 'zone', { zone: identity.zone, scope, validFor: formatGoDuration(validForMs) });
-        } catch (err) {
-          throw wrapError('failed to generate a zone token', err);
-        }
-      }
+      const token = await generateToken(ctx, {
+        entity: 'zone',
+        signingKeyPath: f.signingKeyPath,
+        kid: f.kid,
+        validForMs,
+        offline: (keyPath, kid) => issueZoneTokenOffline(keyPath, kid, identity, validForMs),
+        body: { zone: identity.zone, scope },
+      });
       ctx.io.out(token);
     });
 }
