@@ -4,15 +4,16 @@
 // built from are unchanged.
 
 export interface ChangeSource {
-  watch(listener: (e: { type: string }) => void): () => void;
+  watch(listener: (e: { op: string; type: string }) => void): () => void;
 }
 
 export class TypeGenerations {
   private readonly gens = new Map<string, number>();
+  private resyncs = 0;
   private readonly unsubscribe: () => void;
 
   constructor(source: ChangeSource) {
-    this.unsubscribe = source.watch((e) => this.bump(e.type));
+    this.unsubscribe = source.watch((e) => (e.op === 'resync' ? this.bumpAll() : this.bump(e.type)));
   }
 
   get(type: string): number {
@@ -23,9 +24,14 @@ export class TypeGenerations {
     this.gens.set(type, this.get(type) + 1);
   }
 
+  /** Changes may have been missed: every cached body is stale. */
+  bumpAll(): void {
+    this.resyncs += 1;
+  }
+
   /** A stamp of several types' generations, compared as a whole. */
   stamp(types: readonly string[]): string {
-    let s = '';
+    let s = `${this.resyncs}:`;
     for (const t of types) s += `${this.get(t)},`;
     return s;
   }

@@ -10,6 +10,11 @@ import { DATAPLANE_TOKEN_REVOCATIONS_PREFIX, DATAPLANE_TOKEN_SIGNING_KEY_PREFIX 
 import type { StreamRegistry } from './stream-registry.js';
 
 export function reactToChange(registry: StreamRegistry, e: ResourceChangedEvent): void {
+  if (e.op === 'resync') {
+    // Changes may have been missed: re-check every stream (token, Dataplane) and push fresh config.
+    for (const s of registry.all()) s.recheck();
+    return;
+  }
   switch (e.type) {
     case DataplaneType.name: {
       // A deletion too goes through the re-check: it finds the Dataplane gone and says so.

@@ -53,7 +53,11 @@ export interface ResourceList {
   next?: string;
 }
 
-export type ChangeOperation = 'create' | 'update' | 'delete';
+/**
+ * `resync`: the store may have missed changes (Postgres: the LISTEN connection dropped and came back);
+ * type, mesh and name are '' and listeners must treat everything as possibly changed.
+ */
+export type ChangeOperation = 'create' | 'update' | 'delete' | 'resync';
 
 /** One change; Postgres delivers these through LISTEN/NOTIFY, the memory store directly. */
 export interface ResourceChangedEvent {

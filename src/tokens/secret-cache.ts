@@ -58,6 +58,11 @@ export class SecretCache {
   }
 
   private onChange(change: SecretChange): void {
+    if (change.op === 'resync') {
+      this.epoch += 1;
+      this.byResource.clear();
+      return;
+    }
     if (change.type !== SECRET_TYPE && change.type !== GLOBAL_SECRET_TYPE) return;
     this.epoch += 1;
     this.byResource.delete(resourceId(change));

@@ -6,7 +6,8 @@ import { secretBytes } from '../core/resources/system-types.js';
 // needs here. ResourceStore and ResourceManager both satisfy these shapes structurally.
 
 export interface SecretChange {
-  op: 'create' | 'update' | 'delete';
+  /** `resync`: anything may have changed (type, mesh and name are ''). */
+  op: 'create' | 'update' | 'delete' | 'resync';
   type: string;
   mesh: string;
   name: string;
