@@ -72,8 +72,26 @@ export const kumaCpSchema = section('kuma-cp configuration.', {
   }),
   interCp: interCpSchema,
   monitoringAssignmentServer: madsSchema,
-  xdsServer: ignoredKuma('Envoy xDS server tuning'),
-  metrics: ignoredKuma('metrics settings'),
+  xdsServer: section('Config stream (xDS) server tuning.', {
+    dataplaneStatusFlushInterval: duration('10s', 'KUMA_XDS_SERVER_DATAPLANE_STATUS_FLUSH_INTERVAL', 'How often a changed DataplaneInsight (ACK/NACK counters) is written.'),
+    dataplaneDeregistrationDelay: duration(
+      '10s',
+      'KUMA_XDS_DATAPLANE_DEREGISTRATION_DELAY',
+      'After a proxy that registered itself disconnects, its Dataplane is deleted this much later unless it reconnected or moved to another instance; 0s deletes at once.',
+    ),
+    dataplaneConfigurationRefreshInterval: ignoredKuma('periodic config regeneration (changes are pushed on store events)'),
+    policyMatchingCacheSize: ignoredKuma('policy matching cache'),
+    nackBackoff: ignoredKuma('NACK backoff'),
+  }),
+  metrics: section('Insight settings.', {
+    dataplane: section('DataplaneInsight.', {
+      subscriptionLimit: uint(2, 'KUMA_METRICS_DATAPLANE_SUBSCRIPTION_LIMIT', 'Subscriptions (stream histories) kept per DataplaneInsight; 0 keeps all.'),
+      idleTimeout: ignoredKuma('idle subscription finalizer'),
+    }),
+    zone: ignoredKuma('ZoneInsight settings'),
+    mesh: ignoredKuma('MeshInsight settings'),
+    controlPlane: ignoredKuma('control-plane metrics'),
+  }),
   reports: ignoredKuma('usage reports'),
   dnsServer: ignoredKuma('DNS server'),
   experimental: ignoredKuma('experimental features'),

@@ -257,7 +257,8 @@ describe('YAML file problems', () => {
     const cfg = await loadKumaCpConfig({ configFile: f, env: {}, logger: log });
     assert.equal(cfg.bootstrapServer.params.xdsHost, 'cp.example');
     const keys = log.entries.filter((e) => e.level === 'debug').map((e) => e.fields['key']);
-    assert.deepEqual(keys, ['xdsServer', 'metrics', 'bootstrapServer.params.adminPort', 'experimental', 'multizone.global.kds.zoneHealthCheck']);
+    assert.deepEqual(keys, ['xdsServer.nackBackoff', 'bootstrapServer.params.adminPort', 'experimental', 'multizone.global.kds.zoneHealthCheck']);
+    assert.equal(cfg.metrics.dataplane.subscriptionLimit, 2);
   });
 
   test('malformed YAML', async () => {

@@ -9,15 +9,16 @@ import { Code, ConnectError } from '@connectrpc/connect';
 import { create } from '@bufbuild/protobuf';
 import { hasCode, messageOf } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
-import { DataplaneType, MeshType, type Resource } from '../core/resources/index.js';
+import { DataplaneType, type Resource } from '../core/resources/index.js';
 import { DiscoveryResponseSchema, ResourceKind, type DiscoveryRequest, type DiscoveryResponse } from '../gen/kuma/dp/v1/config_stream_pb.js';
 import type { ResourceManager } from '../managers/index.js';
 import type { DataplaneAuthenticator } from './dataplane-auth.js';
-import { dataplaneConfigOf, unsavedDataplane, versionOf } from './dataplane-config.js';
+import { dataplaneConfigOf, dataplanePartOf, unsavedDataplane, type DataplanePart } from './dataplane-config.js';
 import type { DataplaneLifecycle } from './dataplane-lifecycle.js';
 import { DataplaneTemplateError, parseDataplaneTemplate, type DataplaneTemplate } from './dataplane-template.js';
 import type { DataplaneInsightSink, InsightTracker } from './insight-sink.js';
 import { InsightSubscription } from './insight-subscription.js';
+import type { MeshParts } from './mesh-parts.js';
 import { parseNodeId, type NodeId } from './node-id.js';
 import { OutChannel } from './out-channel.js';
 import { liveRejection, StreamError, streamErrors } from './stream-errors.js';
@@ -25,6 +26,8 @@ import type { LiveStream, StreamRegistry } from './stream-registry.js';
 
 export interface StreamServices {
   resources: ResourceManager;
+  /** The Mesh part of configs, shared by the streams of a mesh. */
+  meshParts: MeshParts;
   authenticator: DataplaneAuthenticator;
   lifecycle: DataplaneLifecycle;
   registry: StreamRegistry;
@@ -57,6 +60,8 @@ export class ConfigStreamSession implements LiveStream {
   private readonly out = new OutChannel<DiscoveryResponse>();
   private readonly subscribed = new Set<ResourceKind>();
   private readonly lastSent = new Map<ResourceKind, string>();
+  /** Built from the stored Dataplane on every re-read (its changes come through recheck). */
+  private dpPart: DataplanePart | undefined;
   private nonceSeq = 0;
   private readonly sub: InsightSubscription;
   private tracker: InsightTracker | undefined;
@@ -101,7 +106,8 @@ export class ConfigStreamSession implements LiveStream {
   refresh(): void {
     if (!this.initialized || this.out.finished) return;
     this.serialized(async () => {
-      for (const kind of this.subscribed) await this.push(kind, false);
+      // Only the Mesh changed: the Dataplane part stays (a Dataplane change arrives as recheck()).
+      for (const kind of this.subscribed) await this.push(kind, false, false);
     });
   }
 
@@ -252,18 +258,13 @@ export class ConfigStreamSession implements LiveStream {
     );
   }
 
-  private async push(kind: ResourceKind, force: boolean): Promise<void> {
+  private async push(kind: ResourceKind, force: boolean, rereadDataplane = true): Promise<void> {
     if (this.out.finished) return;
-    const dataplane = await this.storedDataplane(this.deletedError());
-    let mesh: Resource;
-    try {
-      mesh = await this.svc.resources.get({ type: MeshType.name, mesh: '', name: this.nodeId.mesh });
-    } catch (err) {
-      if (hasCode(err, 'ERR_RESOURCE_NOT_FOUND')) throw this.deletedError();
-      throw err;
-    }
-    const config = dataplaneConfigOf(dataplane, mesh);
-    const version = versionOf(config);
+    if (rereadDataplane || this.dpPart === undefined) this.dpPart = dataplanePartOf(await this.storedDataplane(this.deletedError()));
+    const dpPart = this.dpPart;
+    const mesh = await this.svc.meshParts.get(this.nodeId.mesh);
+    if (mesh === undefined) throw this.deletedError();
+    const { config, version } = dataplaneConfigOf(dpPart, mesh);
     if (!force && this.lastSent.get(kind) === version) return;
     const nonce = String(++this.nonceSeq);
     this.out.push(create(DiscoveryResponseSchema, { kind, versionInfo: version, nonce, payload: { case: 'dataplane', value: config } }));

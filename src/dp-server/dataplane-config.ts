@@ -23,6 +23,7 @@ import {
   MeshInfoSchema,
   OutboundSchema,
   type DataplaneConfig,
+  type DesiredState,
   type MeshInfo,
 } from '../gen/kuma/dp/v1/config_stream_pb.js';
 
@@ -46,7 +47,23 @@ export function unsavedDataplane(t: { mesh: string; name: string; labels: Record
   return { type: DataplaneType.name, meta: { mesh: t.mesh, name: t.name, labels: t.labels, version: '', creationTime: now, modificationTime: now }, spec: t.spec };
 }
 
-export function dataplaneConfigOf(dataplane: Resource, mesh: Resource): DataplaneConfig {
+/** What a proxy's config takes from its Dataplane, built once per stored version of it. */
+export interface DataplanePart {
+  json: string;
+  desired: DesiredState;
+  /** Content hash (the desired state derives from the same JSON). */
+  hash: string;
+}
+
+/** What a proxy's config takes from its Mesh, built once per change and shared by the mesh's streams. */
+export interface MeshPart {
+  info: MeshInfo;
+  hash: string;
+}
+
+const shortHash = (data: string | Uint8Array): string => createHash('sha256').update(data).digest('hex').slice(0, 8);
+
+export function dataplanePartOf(dataplane: Resource): DataplanePart {
   const networking = objAt(dataplane.spec, 'networking');
   const desired = create(DesiredStateSchema, {
     address: strAt(networking, 'address'),
@@ -65,10 +82,19 @@ export function dataplaneConfigOf(dataplane: Resource, mesh: Resource): Dataplan
       create(OutboundSchema, { port: uintAt(ob, 'port'), address: strAt(ob, 'address'), tags: sortedTags(stringMapAt(ob, 'tags')) }),
     ),
   });
-  return create(DataplaneConfigSchema, { dataplaneJson: dataplaneJson(dataplane), mesh: meshInfoOf(mesh), desired });
+  const json = dataplaneJson(dataplane);
+  return { json, desired, hash: shortHash(json) };
 }
 
-/** A short content hash: equal payloads, equal versions. */
-export function versionOf(config: DataplaneConfig): string {
-  return createHash('sha256').update(toBinary(DataplaneConfigSchema, config)).digest('hex').slice(0, 16);
+export function meshPartOf(mesh: Resource): MeshPart {
+  const info = meshInfoOf(mesh);
+  return { info, hash: shortHash(toBinary(MeshInfoSchema, info)) };
+}
+
+/**
+ * The payload and its version: equal content, equal version, so an unrelated store write never
+ * makes proxies reload. Composed from hashes computed once per part, not per push.
+ */
+export function dataplaneConfigOf(dp: DataplanePart, mesh: MeshPart): { config: DataplaneConfig; version: string } {
+  return { config: create(DataplaneConfigSchema, { dataplaneJson: dp.json, mesh: mesh.info, desired: dp.desired }), version: dp.hash + mesh.hash };
 }

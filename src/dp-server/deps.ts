@@ -28,7 +28,7 @@ export interface DpServerOptions {
   host?: string;
   /** Kuma `KUMA_XDS_DATAPLANE_DEREGISTRATION_DELAY`: 10 s. */
   deregistrationDelayMs?: number;
-  /** Throttle of DataplaneInsight writes while a stream is busy: 1 s (Kuma flushes every 10 s). */
+  /** Kuma `xdsServer.dataplaneStatusFlushInterval`: DataplaneInsight writes while a stream is busy, at most every 10 s. */
   insightFlushIntervalMs?: number;
   /** Kuma `metrics.dataplane.subscriptionLimit`: 2. */
   subscriptionLimit?: number;
@@ -53,7 +53,7 @@ export function resolveDpServerOptions(o: DpServerOptions = {}): ResolvedDpServe
   return {
     host: o.host,
     deregistrationDelayMs: o.deregistrationDelayMs ?? 10_000,
-    insightFlushIntervalMs: o.insightFlushIntervalMs ?? 1_000,
+    insightFlushIntervalMs: o.insightFlushIntervalMs ?? 10_000,
     subscriptionLimit: o.subscriptionLimit ?? 2,
     keepaliveIntervalMs: o.keepaliveIntervalMs ?? 15_000,
     keepaliveTimeoutMs: o.keepaliveTimeoutMs ?? 15_000,

@@ -19,6 +19,7 @@ import { resolveDpServerOptions } from './deps.js';
 import { CONFIG_SERVICE_PATH_PREFIX, createRequestListener, type AnyRequest } from './http-routes.js';
 import { DataplaneInsightSink } from './insight-sink.js';
 import { keepSessionAlive } from './keepalive.js';
+import { MeshParts } from './mesh-parts.js';
 import { reactToChange } from './store-reactions.js';
 import { streamErrors } from './stream-errors.js';
 import { StreamRegistry } from './stream-registry.js';
@@ -94,8 +95,10 @@ export function createDpServer(deps: DpServerDeps): DpServer {
   }
   const xdsHost = deps.config.bootstrapServer.params.xdsHost;
 
+  const meshParts = new MeshParts(deps.resources);
   const services: StreamServices = {
     resources: deps.resources,
+    meshParts,
     authenticator,
     lifecycle,
     registry,
@@ -187,7 +190,7 @@ export function createDpServer(deps: DpServerDeps): DpServer {
       srv.on('tlsClientError', (err) => log.debug({ reason: messageOf(err) }, 'TLS handshake with a client failed'));
       boundPort = await listen(srv, { port: deps.config.dpServer.port, host: opts.host, name: 'DP server', portSetting: 'dpServer.port (KUMA_DP_SERVER_PORT)' });
       server = srv;
-      unwatch = deps.resources.watch((e) => reactToChange(registry, e));
+      unwatch = deps.resources.watch((e) => reactToChange(registry, meshParts, e));
       log.info({ port: boundPort, authnType }, 'DP server listening (POST /bootstrap and the config stream)');
     },
 

@@ -7,10 +7,12 @@
 import { DataplaneType, GlobalSecretType, MeshType, SecretType } from '../core/resources/index.js';
 import type { ResourceChangedEvent } from '../store/resource-store.js';
 import { DATAPLANE_TOKEN_REVOCATIONS_PREFIX, DATAPLANE_TOKEN_SIGNING_KEY_PREFIX } from '../tokens/index.js';
+import type { MeshParts } from './mesh-parts.js';
 import type { StreamRegistry } from './stream-registry.js';
 
-export function reactToChange(registry: StreamRegistry, e: ResourceChangedEvent): void {
+export function reactToChange(registry: StreamRegistry, meshParts: MeshParts, e: ResourceChangedEvent): void {
   if (e.op === 'resync') {
+    meshParts.invalidate();
     // Changes may have been missed: re-check every stream (token, Dataplane) and push fresh config.
     for (const s of registry.all()) s.recheck();
     return;
@@ -22,6 +24,7 @@ export function reactToChange(registry: StreamRegistry, e: ResourceChangedEvent)
       return;
     }
     case MeshType.name:
+      meshParts.invalidate(e.name);
       for (const s of registry.inMesh(e.name)) e.op === 'delete' ? s.recheck() : s.refresh();
       return;
     case SecretType.name:

@@ -118,6 +118,11 @@ export async function startControlPlane(cfg: KumaCpConfig, log: Logger, opts: Co
             tokenValidator: await dataplaneTokenValidator(cfg, resources, cleanups),
             controlPlaneInstanceId: instanceId,
             logger: log,
+            options: {
+              deregistrationDelayMs: cfg.xdsServer.dataplaneDeregistrationDelay,
+              insightFlushIntervalMs: cfg.xdsServer.dataplaneStatusFlushInterval,
+              subscriptionLimit: cfg.metrics.dataplane.subscriptionLimit,
+            },
           });
     if (dpServer) components.add(dpServer);
 

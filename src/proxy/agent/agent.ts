@@ -27,6 +27,8 @@ export interface AgentOptions {
   retryBackoffMs: number;
   retryMaxDurationMs: number;
   streamBackoff?: { baseMs: number; capMs: number };
+  /** How long an unreadable or malformed token file is re-read on reconnect before it is fatal (30 s). */
+  tokenGraceMs?: number;
 }
 
 export interface RunningAgent {
@@ -82,6 +84,7 @@ export function startAgent(o: AgentOptions, logger: Logger): RunningAgent {
           dataplaneJson: o.definition?.json ?? '',
           loadToken: () => loadToken(o.token),
           ...(o.streamBackoff === undefined ? {} : { backoff: o.streamBackoff }),
+          ...(o.tokenGraceMs === undefined ? {} : { tokenGraceMs: o.tokenGraceMs }),
         },
         logger,
         () => {

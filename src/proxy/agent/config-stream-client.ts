@@ -24,6 +24,8 @@ export interface StreamParams {
   /** Called before every connect; re-reads the token file. undefined = no token (authn type none). */
   loadToken: () => Promise<string | undefined>;
   backoff?: { baseMs: number; capMs: number };
+  /** How long a token that cannot be read or is malformed is re-read before giving up (default 30 s). */
+  tokenGraceMs?: number;
 }
 
 export interface ConfigState {
@@ -63,7 +65,8 @@ export class ConfigStreamClient {
     const backoff = this.p.backoff ?? { baseMs: 1000, capMs: 30_000 };
     let attempt = 0;
     while (!signal.aborted) {
-      const token = await this.p.loadToken();
+      const token = await this.readToken(signal);
+      if (signal.aborted) return;
       const got = { any: false };
       const err = await this.once(token, signal, got);
       this.state.connected = false;
@@ -73,6 +76,23 @@ export class ConfigStreamClient {
       const delay = reconnectDelayMs(attempt++, backoff.baseMs, backoff.capMs);
       this.logger.warn({ reason: err === undefined ? 'stream ended' : err.rawMessage, code: err === undefined ? undefined : Code[err.code], retryInMs: Math.round(delay) }, 'config stream closed, reconnecting');
       if (!(await sleep(delay, signal))) return;
+    }
+  }
+
+  /**
+   * The token for the next connect. A token file is often rewritten in place by whatever rotates it,
+   * so a read that finds it missing, empty or half-written is retried for a while before it is fatal.
+   */
+  private async readToken(signal: AbortSignal): Promise<string | undefined> {
+    const deadline = Date.now() + (this.p.tokenGraceMs ?? 30_000);
+    for (;;) {
+      try {
+        return await this.p.loadToken();
+      } catch (err) {
+        if (!(err instanceof AgentError) || Date.now() >= deadline) throw err;
+        this.logger.warn({ reason: err.message }, 'could not load the dataplane token; trying again (it may be being rewritten)');
+        if (!(await sleep(500, signal))) return undefined;
+      }
     }
   }
 

@@ -36,6 +36,7 @@ describe('kuma-dp agent reconnects', () => {
         retryBackoffMs: 50,
         retryMaxDurationMs: 5000,
         streamBackoff: { baseMs: 50, capMs: 200 },
+        tokenGraceMs: 1500,
       },
       silentLogger,
     );
@@ -51,7 +52,17 @@ describe('kuma-dp agent reconnects', () => {
       assert.equal(readyRes.status, 200);
       await readyRes.text();
 
-      // The file is read again on the next reconnect: a broken token now stops the agent.
+      // A file caught half-written while it is being rotated is read again until it is whole.
+      await writeFile(tokenFile, '');
+      await b.server.stop();
+      await new Promise((r) => setTimeout(r, 300));
+      await b.close();
+      await writeFile(tokenFile, await a.issue({ mesh: 'default', name: 'dp-r' }));
+      b = await startFixture({ cert: async () => a.cert, configure: (cfg) => (cfg.dpServer.port = port) });
+      const third = b;
+      await eventually(() => third.resources.get({ type: 'Dataplane', mesh: 'default', name: 'dp-r' }).then(() => true, () => false));
+
+      // A token that stays broken past the grace period stops the agent.
       await writeFile(tokenFile, '');
       const stopped = assert.rejects(agent.done, /dataplane token is invalid, it is empty.*token from file/);
       await b.server.stop();
