@@ -38,7 +38,17 @@ describe('store and postgres (spec §7, §8 items 6 and 8)', () => {
     }
     expectOnly(pg((p) => (p.tls.certPath = '/c')), 'store.postgres.tls.keyPath', `${P}TLS validation failed: KeyPath cannot be empty when CertPath is provided`);
     expectOnly(pg((p) => (p.tls.keyPath = '/k')), 'store.postgres.tls.certPath', `${P}TLS validation failed: CertPath cannot be empty when KeyPath is provided`);
-    expectOnly(pg((p) => (p.tls.mode = 'require')), 'store.postgres.tls.mode', `${P}TLS validation failed: invalid mode: require`);
+    const allowed = '(allowed: disable, verifyNone, verifyCa, verifyFull)';
+    const badModes: [string, string][] = [
+      ['require', `invalid mode: require; did you mean verifyNone? ${allowed}`],
+      ['verify-full', `invalid mode: verify-full; did you mean verifyFull? ${allowed}`],
+      ['verifyfull', `invalid mode: verifyfull; did you mean verifyFull? ${allowed}`],
+      ['verifyCA', `invalid mode: verifyCA; did you mean verifyCa? ${allowed}`],
+      ['disabled', `invalid mode: disabled; did you mean disable? ${allowed}`],
+      ['prefer', `invalid mode: prefer ${allowed}`],
+      ['toString', `invalid mode: toString ${allowed}`],
+    ];
+    for (const [mode, message] of badModes) expectOnly(pg((p) => (p.tls.mode = mode)), 'store.postgres.tls.mode', `${P}TLS validation failed: ${message}`);
     const valid: ((p: KumaCpConfig['store']['postgres']) => void)[] = [
       (p) => (p.tls.mode = 'disable'),
       (p) => Object.assign(p.tls, { mode: 'verifyNone', certPath: '/c', keyPath: '/k' }),
@@ -58,6 +68,7 @@ describe('store and postgres (spec §7, §8 items 6 and 8)', () => {
           p.user = '';
           p.password = '';
           p.dbName = '';
+          p.connectionTimeout = -1;
           p.driverName = 'postgres';
           p.minOpenConnections = 5;
           p.maxOpenConnections = 1;
@@ -72,6 +83,7 @@ describe('store and postgres (spec §7, §8 items 6 and 8)', () => {
         `${P}User should not be empty`,
         `${P}Password should not be empty`,
         `${P}DbName should not be empty`,
+        `${P}ConnectionTimeout cannot be negative`,
         `${P}unknown driver name postgres`,
         `${P}MinOpenConnections should be less than MaxOpenConnections`,
         `${P}MaxConnectionLifetime should be greater than 0`,

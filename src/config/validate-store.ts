@@ -3,11 +3,21 @@
  * reported here. Postgres settings are checked only when store.type is postgres, as in Kuma.
  */
 
+import { closest } from './did-you-mean.js';
 import type { KumaCpConfig } from './kuma-cp-schema.js';
 import type { Scope } from './validate-support.js';
 
 const STORE_TYPES = ['postgres', 'kubernetes', 'memory'];
 const PG_TLS_MODES = ['disable', 'verifyNone', 'verifyCa', 'verifyFull'];
+/** libpq sslmode names people copy from a DSN, and the Kuma mode that behaves the same. */
+const LIBPQ_SSLMODES: Readonly<Record<string, string>> = { require: 'verifyNone', 'verify-ca': 'verifyCa', 'verify-full': 'verifyFull' };
+
+/** Kuma's `invalid mode: <m>`, plus a hint and the allowed values. */
+function invalidTlsMode(mode: string): string {
+  const hint = Object.hasOwn(LIBPQ_SSLMODES, mode) ? LIBPQ_SSLMODES[mode] : closest(mode, PG_TLS_MODES);
+  const didYouMean = hint === undefined ? '' : `; did you mean ${hint}?`;
+  return `invalid mode: ${mode}${didYouMean} (allowed: ${PG_TLS_MODES.join(', ')})`;
+}
 
 /** Bytes of a base64 string, or undefined when it is not canonical base64. */
 function base64Length(s: string): number | undefined {
@@ -22,9 +32,11 @@ export function validatePostgres(s: Scope, p: KumaCpConfig['store']['postgres'])
   if (p.user === '') s.add('user', 'User should not be empty');
   if (p.password === '') s.add('password', 'Password should not be empty');
   if (p.dbName === '') s.add('dbName', 'DbName should not be empty');
+  // Not checked by Kuma (pgx then fails to parse the DSN); a negative libpq connect_timeout makes no sense.
+  if (p.connectionTimeout < 0) s.add('connectionTimeout', 'ConnectionTimeout cannot be negative');
   if (p.driverName !== 'pgx') s.add('driverName', `unknown driver name ${p.driverName}`);
   const tls = s.scope('TLS validation failed: ', 'tls');
-  if (!PG_TLS_MODES.includes(p.tls.mode)) tls.add('mode', `invalid mode: ${p.tls.mode}`);
+  if (!PG_TLS_MODES.includes(p.tls.mode)) tls.add('mode', invalidTlsMode(p.tls.mode));
   else if ((p.tls.mode === 'verifyCa' || p.tls.mode === 'verifyFull') && p.tls.caPath === '') tls.add('caPath', 'CAPath cannot be empty');
   if (p.tls.keyPath === '' && p.tls.certPath !== '') tls.add('keyPath', 'KeyPath cannot be empty when CertPath is provided');
   if (p.tls.certPath === '' && p.tls.keyPath !== '') tls.add('certPath', 'CertPath cannot be empty when KeyPath is provided');
