@@ -18,14 +18,21 @@
 //  - The receiver subscribes once per type: a request with `type_url` = the bare Kuma type name
 //    (`Mesh`, `MeshTrafficPermission`, `Dataplane`, ...), `resource_names_subscribe` = ["*"],
 //    `response_nonce` "" and, on the first request of the stream, `node`.
-//  - The sender's first response for a type carries EVERY resource of that type it provides
-//    (`system_version_info` set, `initial` true): the receiver reconciles its copies against it
-//    (creating, updating and deleting). Later responses carry only what changed: `resources`
-//    added or updated, `removed_resources` deleted.
+//  - The sender's first response(s) for a type carry EVERY resource of that type it provides
+//    (`initial` true). A set too big for one message (responses are cut at 4 MiB; gRPC allows
+//    `maxMsgSize`, 10 MiB) is sent as several responses, each with `initial` true; all but the last
+//    have an EMPTY `system_version_info`, the last has it set. The receiver applies each chunk as it
+//    arrives and, after the last, deletes the copies the set did not name. Later responses carry only
+//    what changed: `resources` added or updated, `removed_resources` deleted.
+//  - At most one response per type is unanswered, and a type is sent only while no
+//    earlier-subscribed type has one unanswered or an unfinished initial set, so types are applied
+//    in subscription order (Mesh before the policies in it).
 //  - The receiver answers every response with the response's `nonce` in `response_nonce`: an ACK
-//    without `error_detail`, or a NACK with `error_detail` saying which resources it rejected and why
-//    (it still applies the valid ones). A sender that gets NACKs backs off (`nackBackoff`) before it
-//    sends that type again.
+//    without `error_detail`, or a NACK (it still applies the valid resources) whose
+//    `error_detail.message` is `<n> <Type> resource(s) rejected:` followed by one line per resource,
+//    `- "<name>.<mesh>": <reason>` (at most 200, then `… and <k> more`). The sender resends exactly
+//    those after its backoff (`nackBackoff`, doubling per consecutive NACK up to 1 min), or everything
+//    in the response if there is no such list.
 //  - Resource names on the wire are `<name>.<mesh>` (`<name>.` for global-scoped types); the receiver
 //    splits at the LAST dot.
 //
@@ -233,7 +240,8 @@ export const ResourceSchema: GenMessage<Resource> = /*@__PURE__*/
  */
 export type DeltaDiscoveryResponse = Message<"kuma.kds.v1.DeltaDiscoveryResponse"> & {
   /**
-   * Version of the sender's state of this type after this response.
+   * Version of the sender's state of this type after this response; empty on an initial-set chunk
+   * that more chunks follow.
    *
    * @generated from field: string system_version_info = 1;
    */
@@ -262,7 +270,7 @@ export type DeltaDiscoveryResponse = Message<"kuma.kds.v1.DeltaDiscoveryResponse
   nonce: string;
 
   /**
-   * True on the first response of a type on this stream: `resources` is the complete set.
+   * True on every response of the type's initial set on this stream.
    *
    * @generated from field: bool initial = 6;
    */
