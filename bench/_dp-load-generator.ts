@@ -2,20 +2,24 @@
  * The load generator of bench/dp-server-load.ts, in its own process (started with fork()): N
  * simulated proxies, each doing what kuma-dp does against the DP server — POST /bootstrap (own TLS
  * connection, no keep-alive) and then the config stream on its own HTTP/2 connection, ACKing every
- * response. Driven by IPC messages from the parent:
+ * response. The stream is a raw node:http2 call with our framing (a gRPC library client burns as much
+ * CPU per message as the server being measured), and a response is read only as far as the ACK
+ * needs (kind, version, nonce). Driven by IPC messages from the parent:
  *   {cmd:'connect', ...}  -> {type:'connected', ms, failed, errors}
  *   {cmd:'change', body}  -> PUTs the Mesh itself (same clock as the receive times) and answers
  *                            {type:'changed', latenciesMs, missing}
  *   {cmd:'tls-ref', ...}  -> handshakes/s against a bare node:tls server
  *   {cmd:'stop'}          -> closes every stream and exits
  */
+import { connect as http2Connect, type ClientHttp2Session } from 'node:http2';
 import { request } from 'node:https';
 import { performance } from 'node:perf_hooks';
 import { connect as tlsConnect } from 'node:tls';
-import { createClient } from '@connectrpc/connect';
-import { createGrpcTransport } from '@connectrpc/connect-node';
-import { ConfigService, ResourceKind } from '../src/gen/kuma/dp/v1/config_stream_pb.js';
-import { RequestQueue } from '../src/proxy/agent/request-queue.js';
+import { create, toBinary, type MessageInitShape } from '@bufbuild/protobuf';
+import { BinaryReader } from '@bufbuild/protobuf/wire';
+import { Code } from '../src/dp-server/grpc/codes.js';
+import { RawGrpcCall } from '../src/dp-server/testing/raw-grpc-call.js';
+import { ConfigService, DiscoveryRequestSchema, ResourceKind } from '../src/gen/kuma/dp/v1/config_stream_pb.js';
 
 export interface ConnectCmd {
   cmd: 'connect';
@@ -54,11 +58,31 @@ interface Proxy {
   version: string;
   /** Called when a response with a version other than the last one arrives. */
   onVersion: ((at: number) => void) | undefined;
-  queue: RequestQueue;
-  abort: AbortController;
+  session: ClientHttp2Session;
+  call: RawGrpcCall | undefined;
 }
 
 const proxies: Proxy[] = [];
+let stopping = false;
+const STREAM_PATH = `/${ConfigService.typeName}/${ConfigService.method.stream.name}`;
+
+const encodeRequest = (r: MessageInitShape<typeof DiscoveryRequestSchema>): Uint8Array => toBinary(DiscoveryRequestSchema, create(DiscoveryRequestSchema, r));
+
+/** Fields 1-3 of a DiscoveryResponse (kind, version_info, nonce); the payload is skipped, not decoded. */
+function responseHead(payload: Uint8Array): { kind: ResourceKind; versionInfo: string; nonce: string } {
+  const r = new BinaryReader(payload);
+  let kind = ResourceKind.UNSPECIFIED;
+  let versionInfo = '';
+  let nonce = '';
+  while (r.pos < r.len) {
+    const [no, wireType] = r.tag();
+    if (no === 1) kind = r.int32() as ResourceKind;
+    else if (no === 2) versionInfo = r.string();
+    else if (no === 3) nonce = r.string();
+    else r.skip(wireType, no);
+  }
+  return { kind, versionInfo, nonce };
+}
 
 function send(reply: GeneratorReply): void {
   process.send?.(reply);
@@ -95,36 +119,45 @@ function postBootstrap(c: ConnectCmd, i: number, dpJson: string): Promise<void> 
 async function startProxy(c: ConnectCmd, i: number): Promise<void> {
   const dpJson = dataplaneJson(i);
   await postBootstrap(c, i, dpJson);
-  // One transport per proxy = one HTTP/2 connection per proxy, as with real kuma-dp processes.
-  const transport = createGrpcTransport({ baseUrl: `https://${c.host}:${c.dpPort}`, nodeOptions: { ca: c.ca } });
-  const client = createClient(ConfigService, transport);
-  const p: Proxy = { name: `dp-${i}`, version: '', onVersion: undefined, queue: new RequestQueue(), abort: new AbortController() };
+  // One HTTP/2 connection per proxy, as with real kuma-dp processes.
+  const session = http2Connect(`https://${c.host}:${c.dpPort}`, { ca: c.ca });
+  session.on('error', () => {}); // reported through the call's end
+  const p: Proxy = { name: `dp-${i}`, version: '', onVersion: undefined, session, call: undefined };
   proxies.push(p);
-  p.queue.pushRequest({ nodeId: `default.dp-${i}`, kind: ResourceKind.DATAPLANE, node: { dataplaneJson: dpJson, proxyType: 'dataplane', version: { kumaDp: { version: 'bench' } } } });
   await new Promise<void>((resolve, reject) => {
     let first = true;
-    const timer = setTimeout(() => reject(new Error('no first config in time')), c.timeoutMs);
-    void (async () => {
-      try {
-        for await (const r of client.stream(p.queue, { headers: { authorization: c.token }, signal: p.abort.signal })) {
-          p.queue.pushRequest({ kind: r.kind, versionInfo: r.versionInfo, responseNonce: r.nonce });
+    const timer = setTimeout(() => {
+      reject(new Error('no first config in time'));
+      p.call?.cancel();
+    }, c.timeoutMs);
+    const call = new RawGrpcCall(
+      session,
+      { path: STREAM_PATH, metadata: { authorization: c.token } },
+      {
+        message: (payload) => {
+          const r = responseHead(payload);
           if (r.versionInfo !== p.version) {
             p.version = r.versionInfo;
             p.onVersion?.(performance.now());
           }
+          call.write(encodeRequest({ kind: r.kind, versionInfo: r.versionInfo, responseNonce: r.nonce }));
           if (first) {
             first = false;
             clearTimeout(timer);
             resolve();
           }
-        }
-        if (first) reject(new Error('stream ended before the first config'));
-      } catch (err) {
-        clearTimeout(timer);
-        if (first) reject(err instanceof Error ? err : new Error(String(err)));
-        else if (!p.abort.signal.aborted) process.stderr.write(`${p.name}: stream failed: ${(err as Error).message}\n`);
-      }
-    })();
+        },
+        end: (status) => {
+          clearTimeout(timer);
+          const text = `${Code[status.code] ?? status.code}: ${status.message}`;
+          if (first) reject(new Error(`stream ended before the first config: ${text}`));
+          else if (!stopping) process.stderr.write(`${p.name}: stream ended: ${text}\n`);
+          session.close();
+        },
+      },
+    );
+    p.call = call;
+    call.write(encodeRequest({ nodeId: `default.dp-${i}`, kind: ResourceKind.DATAPLANE, node: { dataplaneJson: dpJson, proxyType: 'dataplane', version: { kumaDp: { version: 'bench' } } } }));
   });
 }
 
@@ -215,9 +248,10 @@ process.on('message', (m: GeneratorCmd) => {
       case 'tls-ref':
         return tlsRef(m);
       case 'stop':
+        stopping = true;
         for (const p of proxies) {
-          p.queue.end();
-          p.abort.abort();
+          p.call?.cancel();
+          p.session.close();
         }
         setTimeout(() => process.exit(0), 200).unref();
         process.disconnect?.();

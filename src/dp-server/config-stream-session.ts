@@ -4,48 +4,27 @@
  * state is sent with a content-hash version and a nonce, ACKs/NACKs are counted, and changes in the
  * store are pushed. The stream re-checks its token whenever what the token depends on changes, and
  * ends with a gRPC status that says why (see proto/kuma/dp/v1/config_stream.proto).
+ *
+ * Push-based: the transport hands in requests (`receive`) and the session hands responses to a sink,
+ * so a push is build, serialize, write, with no async-iterator layer per message.
  */
-import { Code, ConnectError } from '@connectrpc/connect';
 import { create } from '@bufbuild/protobuf';
 import { hasCode, messageOf } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import { DataplaneType, type Resource } from '../core/resources/index.js';
-import { DiscoveryResponseSchema, ResourceKind, type DiscoveryRequest, type DiscoveryResponse } from '../gen/kuma/dp/v1/config_stream_pb.js';
-import type { ResourceManager } from '../managers/index.js';
-import type { DataplaneAuthenticator } from './dataplane-auth.js';
+import { DiscoveryResponseSchema, ResourceKind, type DiscoveryRequest } from '../gen/kuma/dp/v1/config_stream_pb.js';
 import { dataplaneConfigOf, dataplanePartOf, unsavedDataplane, type DataplanePart } from './dataplane-config.js';
-import type { DataplaneLifecycle } from './dataplane-lifecycle.js';
-import { DataplaneTemplateError, parseDataplaneTemplate, type DataplaneTemplate } from './dataplane-template.js';
-import type { DataplaneInsightSink, InsightTracker } from './insight-sink.js';
+import { templateOfNode } from './dataplane-template.js';
+import { Code } from './grpc/codes.js';
+import type { InsightTracker } from './insight-sink.js';
 import { InsightSubscription } from './insight-subscription.js';
-import type { MeshParts } from './mesh-parts.js';
 import { parseNodeId, type NodeId } from './node-id.js';
-import { OutChannel } from './out-channel.js';
 import { liveRejection, StreamError, streamErrors } from './stream-errors.js';
-import type { LiveStream, StreamRegistry } from './stream-registry.js';
+import { StreamFlow } from './stream-flow.js';
+import type { LiveStream } from './stream-registry.js';
+import type { Credential, ResponseSink, StreamServices } from './stream-services.js';
 
-export interface StreamServices {
-  resources: ResourceManager;
-  /** The Mesh part of configs, shared by the streams of a mesh. */
-  meshParts: MeshParts;
-  authenticator: DataplaneAuthenticator;
-  lifecycle: DataplaneLifecycle;
-  registry: StreamRegistry;
-  insights: DataplaneInsightSink;
-  controlPlaneInstanceId: string;
-  logger: Logger;
-  /** Coalesces bursts of store events before a re-check (also lets the token caches see them first). */
-  recheckDelayMs: number;
-  /** A stream whose first request does not arrive in time is closed (it holds resources unauthenticated). */
-  firstRequestTimeoutMs: number;
-  isStopping(): boolean;
-}
-
-/** The `authorization` metadata as received: how many values, and the value when there is one. */
-export interface Credential {
-  count: number;
-  value: string;
-}
+export type { Credential, ResponseSink, StreamServices } from './stream-services.js';
 
 const SERVED_KINDS: ReadonlySet<ResourceKind> = new Set([ResourceKind.DATAPLANE]);
 const NACK_LOG_LIMIT = 4096;
@@ -56,8 +35,11 @@ export class ConfigStreamSession implements LiveStream {
   private initialized = false;
   private active = false;
   private connected = false;
+  /** initialize() is inside lifecycle.register(): it, not cleanup(), reports the disconnect then. */
+  private registering = false;
   private closedWith: StreamError | undefined;
-  private readonly out = new OutChannel<DiscoveryResponse>();
+  /** The stream's end was decided (status sent or transport gone): nothing more goes out. */
+  private finished = false;
   private readonly subscribed = new Set<ResourceKind>();
   private readonly lastSent = new Map<ResourceKind, string>();
   /** Built from the stored Dataplane on every re-read (its changes come through recheck). */
@@ -67,7 +49,13 @@ export class ConfigStreamSession implements LiveStream {
   private tracker: InsightTracker | undefined;
   private recheckTimer: NodeJS.Timeout | undefined;
   private work: Promise<void> = Promise.resolve();
+  /** Tasks queued on `work` and not finished. */
+  private pendingTasks = 0;
+  private readonly flow: StreamFlow;
   private cleanedUp = false;
+  private resolveClosed!: () => void;
+  /** Resolves once the stream is over and everything it held is released (registry, insight, lifecycle). */
+  readonly closed = new Promise<void>((resolve) => (this.resolveClosed = resolve));
   private firstRequestTimer: NodeJS.Timeout | undefined;
   private readonly warnedKinds = new Set<number>();
   private log: Logger;
@@ -76,35 +64,66 @@ export class ConfigStreamSession implements LiveStream {
     private readonly svc: StreamServices,
     private readonly credential: Credential,
     peer: string,
+    private readonly sink: ResponseSink,
   ) {
+    this.flow = new StreamFlow(sink);
     this.sub = new InsightSubscription(svc.controlPlaneInstanceId);
     this.log = svc.logger.child({ peer, streamId: this.sub.id });
   }
 
-  /** The RPC body: responses until the stream ends. */
-  async *run(requests: AsyncIterable<DiscoveryRequest>): AsyncGenerator<DiscoveryResponse> {
+  /** Starts the first-request clock (call once the transport is ready). */
+  start(): void {
     this.firstRequestTimer = setTimeout(
-      () => this.close(new StreamError(Code.DeadlineExceeded, `no first request within ${this.svc.firstRequestTimeoutMs} ms; send the node id and a subscription right after opening the stream`)),
+      () => this.close(streamErrors.noFirstRequest(this.svc.firstRequestTimeoutMs)),
       this.svc.firstRequestTimeoutMs,
     );
     this.firstRequestTimer.unref();
-    void this.readLoop(requests);
-    try {
-      yield* this.out.drain();
-    } finally {
-      await this.cleanup();
+  }
+
+  /** A request from the proxy, handled after the ones before it. */
+  receive(req: DiscoveryRequest): void {
+    if (this.finished) return;
+    if (this.pendingTasks === 0 && this.initialized && req.responseNonce !== '' && SERVED_KINDS.has(req.kind) && (req.nodeId === '' || req.nodeId === this.nodeIdText)) {
+      // The common case, an ACK while nothing else is in flight: handled at once, no promise.
+      this.onAnswer(req);
+      this.tracker?.changed();
+      return;
     }
+    this.flow.requestQueued();
+    this.serialized(async () => {
+      try {
+        if (!this.finished) await this.handle(req);
+      } finally {
+        this.flow.requestHandled();
+      }
+    });
+  }
+
+  /** The proxy half-closed: answer what it sent, then end with OK. */
+  halfClosed(): void {
+    this.serialized(async () => this.finish());
+  }
+
+  /** The transport took its queued responses. */
+  drained(): void {
+    if (this.flow.drained()) this.refresh();
+  }
+
+  /** The transport is gone or its status is out: release everything. */
+  transportClosed(): void {
+    this.finished = true;
+    void this.cleanup();
   }
 
   close(err: StreamError): void {
-    if (this.closedWith || this.out.finished) return;
+    if (this.closedWith || this.finished) return;
     this.closedWith = err;
     this.log.info({ code: Code[err.grpcCode], reason: err.message }, 'closing config stream');
-    this.out.finish(err);
+    this.finish(err);
   }
 
   refresh(): void {
-    if (!this.initialized || this.out.finished) return;
+    if (!this.initialized || this.finished) return;
     this.serialized(async () => {
       // Only the Mesh changed: the Dataplane part stays (a Dataplane change arrives as recheck()).
       for (const kind of this.subscribed) await this.push(kind, false, false);
@@ -112,7 +131,7 @@ export class ConfigStreamSession implements LiveStream {
   }
 
   recheck(): void {
-    if (!this.initialized || this.out.finished || this.recheckTimer) return;
+    if (!this.initialized || this.finished || this.recheckTimer) return;
     this.recheckTimer = setTimeout(() => {
       this.recheckTimer = undefined;
       this.serialized(() => this.recheckNow());
@@ -120,33 +139,26 @@ export class ConfigStreamSession implements LiveStream {
     this.recheckTimer.unref();
   }
 
-  /** Runs `task` after the ones before it; a failure ends the stream. */
-  private serialized(task: () => Promise<void>): void {
-    this.work = this.work.then(task).catch((err: unknown) => this.fail(err));
+  private finish(err?: StreamError): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.sink.end(err);
+    void this.cleanup();
   }
 
-  private async readLoop(requests: AsyncIterable<DiscoveryRequest>): Promise<void> {
-    try {
-      for await (const req of requests) {
-        if (this.out.finished) break;
-        const done = this.work.then(() => this.handle(req));
-        this.work = done.catch(() => undefined);
-        await done;
-      }
-      // The proxy half-closed: nothing more to answer.
-      this.out.finish();
-    } catch (err) {
-      this.fail(err);
-    }
+  /** Runs `task` after the ones before it; a failure ends the stream. */
+  private serialized(task: () => Promise<void>): void {
+    this.pendingTasks += 1;
+    this.work = this.work
+      .then(task)
+      .catch((err: unknown) => this.fail(err))
+      .finally(() => {
+        this.pendingTasks -= 1;
+      });
   }
 
   private fail(err: unknown): void {
     if (err instanceof StreamError) return this.close(err);
-    if (err instanceof ConnectError) {
-      // Reading failed because the proxy went away (or sent garbage the framework refused).
-      this.log.debug({ reason: err.message }, 'config stream read ended');
-      return this.out.finish();
-    }
     this.log.error({ reason: messageOf(err) }, 'config stream failed');
     this.close(streamErrors.internal());
   }
@@ -201,7 +213,7 @@ export class ConfigStreamSession implements LiveStream {
     this.log = this.log.child({ mesh: parsed.mesh, name: parsed.name });
     const proxyType = req.node?.proxyType ?? '';
     if (proxyType !== '' && proxyType !== 'dataplane') throw streamErrors.unsupportedProxyType(proxyType);
-    const template = this.templateOf(req);
+    const template = templateOfNode(req.node?.dataplaneJson ?? '', this.nodeId, this.nodeIdText);
     const dataplane = template ? unsavedDataplane(template) : await this.storedDataplane(streamErrors.notFound(req.nodeId));
     if (this.credential.count > 1) throw streamErrors.credentialCount(this.credential.count);
     await this.svc.authenticator.authenticate(this.credential.value, dataplane);
@@ -210,36 +222,26 @@ export class ConfigStreamSession implements LiveStream {
     if (this.cleanedUp) return;
     this.svc.lifecycle.connecting(parsed);
     this.connected = true;
-    if (template) await this.svc.lifecycle.register(template, this.credential.value);
-    if (this.cleanedUp) {
-      this.svc.lifecycle.disconnected(parsed);
-      this.connected = false;
-      return;
+    this.registering = true;
+    try {
+      if (template) await this.svc.lifecycle.register(template, this.credential.value);
+    } finally {
+      this.registering = false;
+      // cleanup() left the disconnect to us: only after register() can it schedule the deregistration.
+      if (this.cleanedUp && this.connected) {
+        this.svc.lifecycle.disconnected(parsed);
+        this.connected = false;
+      }
     }
+    if (this.cleanedUp) return;
     if (this.svc.isStopping()) throw streamErrors.shuttingDown();
-    if (this.out.finished) return;
+    if (this.finished) return;
     this.active = true;
     this.svc.registry.activate(this)?.close(streamErrors.replaced());
     this.sub.version = req.node?.version?.kumaDp;
     this.tracker = this.svc.insights.track(parsed, this.sub);
     await this.tracker.flushNow();
     this.log.info({ registered: template !== undefined }, 'proxy connected');
-  }
-
-  private templateOf(req: DiscoveryRequest): DataplaneTemplate | undefined {
-    const text = req.node?.dataplaneJson ?? '';
-    if (text === '') return undefined;
-    let t: DataplaneTemplate;
-    try {
-      t = parseDataplaneTemplate(text);
-    } catch (err) {
-      if (err instanceof DataplaneTemplateError) throw new StreamError(Code.InvalidArgument, `invalid Dataplane in the node metadata: ${err.message}`);
-      throw err;
-    }
-    if (t.mesh !== this.nodeId.mesh || t.name !== this.nodeId.name) {
-      throw new StreamError(Code.InvalidArgument, `proxyId ${this.nodeIdText} does not match proxy resource mesh ${JSON.stringify(t.mesh)} name ${JSON.stringify(t.name)}`);
-    }
-    return t;
   }
 
   private async storedDataplane(missing: StreamError): Promise<Resource> {
@@ -252,29 +254,27 @@ export class ConfigStreamSession implements LiveStream {
   }
 
   private deletedError(): StreamError {
-    return new StreamError(
-      Code.NotFound,
-      `dataplane deleted: the Dataplane ${JSON.stringify(this.nodeIdText)} was removed from the control plane while its proxy was connected`,
-    );
+    return streamErrors.dataplaneDeleted(this.nodeIdText);
   }
 
   private async push(kind: ResourceKind, force: boolean, rereadDataplane = true): Promise<void> {
-    if (this.out.finished) return;
+    if (this.finished) return;
     if (rereadDataplane || this.dpPart === undefined) this.dpPart = dataplanePartOf(await this.storedDataplane(this.deletedError()));
     const dpPart = this.dpPart;
     const mesh = await this.svc.meshParts.get(this.nodeId.mesh);
     if (mesh === undefined) throw this.deletedError();
     const { config, version } = dataplaneConfigOf(dpPart, mesh);
     if (!force && this.lastSent.get(kind) === version) return;
+    if (this.finished || (!force && this.flow.holdBack())) return;
     const nonce = String(++this.nonceSeq);
-    this.out.push(create(DiscoveryResponseSchema, { kind, versionInfo: version, nonce, payload: { case: 'dataplane', value: config } }));
+    this.flow.sent(this.sink.send(create(DiscoveryResponseSchema, { kind, versionInfo: version, nonce, payload: { case: 'dataplane', value: config } })));
     this.lastSent.set(kind, version);
     this.sub.responseSent(kind);
     this.tracker?.changed();
   }
 
   private async recheckNow(): Promise<void> {
-    if (this.out.finished) return;
+    if (this.finished) return;
     const dataplane = await this.storedDataplane(this.deletedError());
     try {
       await this.svc.authenticator.authenticate(this.credential.value, dataplane);
@@ -292,13 +292,20 @@ export class ConfigStreamSession implements LiveStream {
   private async cleanup(): Promise<void> {
     if (this.cleanedUp) return;
     this.cleanedUp = true;
-    this.out.finish();
+    this.finished = true;
+    this.flow.stop();
     clearTimeout(this.firstRequestTimer);
     if (this.recheckTimer) clearTimeout(this.recheckTimer);
-    if (this.active) this.svc.registry.remove(this);
-    if (this.tracker) await this.tracker.close();
-    if (this.connected) this.svc.lifecycle.disconnected(this.nodeId);
-    this.connected = false;
-    if (this.initialized) this.log.info({ reason: this.closedWith?.message ?? 'stream ended' }, 'proxy disconnected');
+    try {
+      if (this.active) this.svc.registry.remove(this);
+      if (this.tracker) await this.tracker.close();
+      if (this.connected && !this.registering) {
+        this.svc.lifecycle.disconnected(this.nodeId);
+        this.connected = false;
+      }
+      if (this.initialized) this.log.info({ reason: this.closedWith?.message ?? 'stream ended' }, 'proxy disconnected');
+    } finally {
+      this.resolveClosed();
+    }
   }
 }

@@ -3,7 +3,7 @@
  * credential is the raw JWT from the `authorization` metadata; it must validate against the keys of
  * the Dataplane's mesh and its claims must fit the Dataplane (name, mesh, tags, workload).
  */
-import { Code } from '@connectrpc/connect';
+import { Code } from './grpc/codes.js';
 import { KumaError, messageOf } from '../core/errors.js';
 import type { Resource } from '../core/resources/index.js';
 import { checkDataplaneTokenBinding, type DataplaneTokenValidator } from '../tokens/index.js';

@@ -7,7 +7,7 @@
  * instance (its insight's newest subscription names another control plane), or this instance is
  * shutting down. Pre-created Dataplanes (`kumactl apply`) are never deleted here.
  */
-import { Code } from '@connectrpc/connect';
+import { Code } from './grpc/codes.js';
 import { hasCode, messageOf } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import { DataplaneInsightType, DataplaneType, isObject, type Resource } from '../core/resources/index.js';

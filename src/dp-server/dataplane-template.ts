@@ -7,6 +7,8 @@
 import { parse as parseYaml } from 'yaml';
 import { messageOf } from '../core/errors.js';
 import { builtinRegistry, DataplaneType, fromEnvelope, formatViolations, validateResource, type JsonObject } from '../core/resources/index.js';
+import type { NodeId } from './node-id.js';
+import { streamErrors } from './stream-errors.js';
 
 export interface DataplaneTemplate {
   mesh: string;
@@ -50,4 +52,21 @@ export function parseDataplaneTemplate(text: string): DataplaneTemplate {
   const violations = validateResource(DataplaneType, { name: parsed.name, mesh: parsed.mesh, spec: parsed.spec });
   if (violations.length > 0) throw new DataplaneTemplateError(formatViolations(violations));
   return { mesh: parsed.mesh, name: parsed.name, labels: parsed.labels, spec: parsed.spec };
+}
+
+/**
+ * The template a config stream's first request carries in `node.dataplane_json` (undefined when it
+ * carries none), checked against the stream's node id. Throws the StreamError the proxy sees.
+ */
+export function templateOfNode(text: string, nodeId: NodeId, nodeIdText: string): DataplaneTemplate | undefined {
+  if (text === '') return undefined;
+  let t: DataplaneTemplate;
+  try {
+    t = parseDataplaneTemplate(text);
+  } catch (err) {
+    if (err instanceof DataplaneTemplateError) throw streamErrors.invalidTemplate(err.message);
+    throw err;
+  }
+  if (t.mesh !== nodeId.mesh || t.name !== nodeId.name) throw streamErrors.templateMismatch(nodeIdText, t.mesh, t.name);
+  return t;
 }

@@ -1,63 +1,27 @@
 /**
  * The DP server component: ONE TLS-only port (`dpServer.port`, 5678) serving `POST /bootstrap` over
- * HTTP/1.1 and HTTP/2 and the gRPC config stream (connect-node) over HTTP/2, with the certificate
- * hot-reloaded by the shared credentials. Plaintext and TLS < 1.2 clients fail in the handshake.
+ * HTTP/1.1 and HTTP/2 and the gRPC config stream (our own framing, grpc/) over HTTP/2, with the
+ * certificate hot-reloaded by the shared credentials. Plaintext and TLS < 1.2 clients fail in the
+ * handshake.
  */
-import { constants, createSecureServer, type Http2SecureServer, type Http2ServerRequest, type Http2Session, type ServerHttp2Stream } from 'node:http2';
+import { createSecureServer, type Http2SecureServer, type Http2Session } from 'node:http2';
 import type { TLSSocket } from 'node:tls';
-import { createContextKey, createContextValues, type HandlerContext } from '@connectrpc/connect';
-import { connectNodeAdapter } from '@connectrpc/connect-node';
 import { KumaError, messageOf } from '../core/errors.js';
 import { listen } from '../net/listen.js';
-import { ConfigService, type DiscoveryRequest } from '../gen/kuma/dp/v1/config_stream_pb.js';
 import { certificateMatchesHost, xdsHostMismatchText } from './certificate-checks.js';
-import { ConfigStreamSession, type Credential, type StreamServices } from './config-stream-session.js';
+import { serveGrpcCall } from './config-stream-call.js';
+import type { ConfigStreamSession, StreamServices } from './config-stream-session.js';
 import { createDataplaneAuthenticator, resolveDpAuthnType } from './dataplane-auth.js';
 import { DataplaneLifecycle } from './dataplane-lifecycle.js';
 import type { DpServer, DpServerDeps } from './deps.js';
 import { resolveDpServerOptions } from './deps.js';
-import { CONFIG_SERVICE_PATH_PREFIX, createRequestListener, type AnyRequest } from './http-routes.js';
+import { CONFIG_SERVICE_PATH_PREFIX, createRequestListener } from './http-routes.js';
 import { DataplaneInsightSink } from './insight-sink.js';
 import { keepSessionAlive } from './keepalive.js';
 import { MeshParts } from './mesh-parts.js';
 import { reactToChange } from './store-reactions.js';
 import { streamErrors } from './stream-errors.js';
 import { StreamRegistry } from './stream-registry.js';
-
-interface Peer {
-  credential: Credential;
-  address: string;
-  /** The HTTP/2 stream carrying the RPC (to reset it once the RPC is over, see closeLater). */
-  h2stream: ServerHttp2Stream | undefined;
-}
-
-const peerKey = createContextKey<Peer>({ credential: { count: 0, value: '' }, address: '', h2stream: undefined });
-
-/**
- * After our final status, a client that never half-closes its side (connect's client does not while
- * its request iterable is open) would keep the HTTP/2 stream open for good. Like grpc-go, reset it
- * with NO_ERROR, a moment later so the trailers go out first.
- */
-function closeLater(stream: ServerHttp2Stream | undefined): void {
-  if (stream === undefined) return;
-  setTimeout(() => {
-    if (!stream.closed && !stream.destroyed) stream.close(constants.NGHTTP2_NO_ERROR);
-  }, 1000).unref();
-}
-
-/** Every `authorization` value as sent (Node joins repeated headers, so count the raw list). */
-function credentialOf(req: AnyRequest): Credential {
-  const raw = req.rawHeaders;
-  let count = 0;
-  let value = '';
-  for (let i = 0; i + 1 < raw.length; i += 2) {
-    if ((raw[i] as string).toLowerCase() === 'authorization') {
-      count += 1;
-      value = raw[i + 1] as string;
-    }
-  }
-  return { count, value: count === 1 ? value : '' };
-}
 
 export function createDpServer(deps: DpServerDeps): DpServer {
   const opts = resolveDpServerOptions(deps.options);
@@ -81,18 +45,10 @@ export function createDpServer(deps: DpServerDeps): DpServer {
   let unwatch: (() => void) | undefined;
   const sessions = new Set<Http2Session>();
   const sockets = new Set<TLSSocket>();
-  /** /bootstrap requests being answered and config streams whose RPC has not ended. */
+  /** /bootstrap requests being answered and config streams not yet released. */
   let activeRequests = 0;
-
-  async function* tracked<T>(rpc: AsyncGenerator<T>, h2stream: ServerHttp2Stream | undefined): AsyncGenerator<T> {
-    activeRequests += 1;
-    try {
-      yield* rpc;
-    } finally {
-      activeRequests -= 1;
-      closeLater(h2stream);
-    }
-  }
+  /** Every config stream from its first byte until it is released (also the ones not yet authenticated). */
+  const liveSessions = new Set<ConfigStreamSession>();
   const xdsHost = deps.config.bootstrapServer.params.xdsHost;
 
   const meshParts = new MeshParts(deps.resources);
@@ -110,27 +66,20 @@ export function createDpServer(deps: DpServerDeps): DpServer {
     isStopping: () => stopping,
   };
 
-  const grpc = connectNodeAdapter({
-    grpc: true,
-    grpcWeb: false,
-    connect: false,
+  const grpcServer = {
+    services,
     readMaxBytes: opts.streamMessageLimitBytes,
-    contextValues: (req) =>
-      createContextValues().set(peerKey, {
-        credential: credentialOf(req),
-        address: req.socket?.remoteAddress ?? '',
-        h2stream: req.httpVersionMajor === 2 ? (req as Http2ServerRequest).stream : undefined,
-      }),
-    routes: (router) => {
-      router.service(ConfigService, {
-        stream(requests: AsyncIterable<DiscoveryRequest>, ctx: HandlerContext) {
-          const peer = ctx.values.get(peerKey);
-          if (stopping) throw streamErrors.shuttingDown().toConnectError();
-          return tracked(new ConfigStreamSession(services, peer.credential, peer.address).run(requests), peer.h2stream);
-        },
+    logger: log.child({ part: 'config-stream' }),
+    isStopping: () => stopping,
+    track(session: ConfigStreamSession) {
+      activeRequests += 1;
+      liveSessions.add(session);
+      void session.closed.then(() => {
+        activeRequests -= 1;
+        liveSessions.delete(session);
       });
     },
-  });
+  };
 
   const listener = createRequestListener({
     bootstrap: {
@@ -142,7 +91,7 @@ export function createDpServer(deps: DpServerDeps): DpServer {
     },
     bodyLimitBytes: opts.bootstrapBodyLimitBytes,
     logger: log.child({ part: 'bootstrap' }),
-    grpc,
+    grpc: (req, res) => serveGrpcCall(grpcServer, req, res),
   });
 
   return {
@@ -164,7 +113,7 @@ export function createDpServer(deps: DpServerDeps): DpServer {
       }
       const srv = createSecureServer({ ...deps.credentials.serverOptions(), allowHTTP1: true, handshakeTimeout: opts.handshakeTimeoutMs }, (req, res) => {
         if (!(req.url ?? '').startsWith(CONFIG_SERVICE_PATH_PREFIX)) {
-          // Counted until the response is over (config streams are counted by `tracked`).
+          // Counted until the response is over (config streams are counted by `track`).
           activeRequests += 1;
           let counted = true;
           const done = (): void => {
@@ -199,7 +148,7 @@ export function createDpServer(deps: DpServerDeps): DpServer {
       stopping = true;
       unwatch?.();
       lifecycle.shutdown();
-      for (const s of registry.all()) s.close(streamErrors.shuttingDown());
+      for (const s of liveSessions) s.close(streamErrors.shuttingDown());
       const srv = server;
       if (srv) {
         const closed = new Promise<void>((resolve) => srv.close(() => resolve()));

@@ -9,6 +9,7 @@ import { messageOf } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import { ConfigService } from '../gen/kuma/dp/v1/config_stream_pb.js';
 import { handleBootstrap, hostOfAuthority, type BootstrapContext } from './bootstrap.js';
+import { isGrpcContentType } from './grpc/request-headers.js';
 
 export type AnyRequest = IncomingMessage | Http2ServerRequest;
 export type AnyResponse = ServerResponse | Http2ServerResponse;
@@ -20,8 +21,8 @@ export interface RouteOptions {
   bootstrap: BootstrapContext;
   bodyLimitBytes: number;
   logger: Logger;
-  /** The connect-node handler of the config service. */
-  grpc: (req: AnyRequest, res: AnyResponse) => void;
+  /** Serves a gRPC call (an HTTP/2 POST with a gRPC content type). */
+  grpc: (req: Http2ServerRequest, res: Http2ServerResponse) => void;
 }
 
 function reply(res: AnyResponse, status: number, body: string, headers: Record<string, string> = {}): void {
@@ -48,6 +49,7 @@ export function createRequestListener(opts: RouteOptions): (req: AnyRequest, res
       void bootstrapRoute(opts, req, res);
       return;
     }
+    const contentType = String(req.headers['content-type'] ?? '');
     if (path.startsWith(CONFIG_SERVICE_PATH_PREFIX)) {
       if (req.httpVersionMajor < 2) {
         reply(res, 505, `The config stream (${path.slice(0, 200)}) is gRPC: it needs HTTP/2 (negotiated with TLS ALPN "h2") and content-type application/grpc, but this request came over HTTP/${req.httpVersion}. Use a gRPC client.`, {
@@ -55,12 +57,18 @@ export function createRequestListener(opts: RouteOptions): (req: AnyRequest, res
         });
         return;
       }
-      const contentType = String(req.headers['content-type'] ?? '');
-      if (!/^application\/grpc(\+proto)?(;|$)/.test(contentType)) {
+      if (!isGrpcContentType(contentType)) {
         reply(res, 415, `The config stream (${path.slice(0, 200)}) speaks gRPC only: content-type must be application/grpc or application/grpc+proto, got ${JSON.stringify(contentType.slice(0, 100))}.`);
         return;
       }
-      opts.grpc(req, res);
+    }
+    if (req.httpVersionMajor >= 2 && isGrpcContentType(contentType)) {
+      if (req.method !== 'POST') {
+        reply(res, 405, `gRPC calls are HTTP/2 POST requests; got ${JSON.stringify(String(req.method).slice(0, 20))}.`, { allow: 'POST' });
+        return;
+      }
+      // Unknown services and methods get gRPC's UNIMPLEMENTED there, which gRPC clients understand.
+      opts.grpc(req as Http2ServerRequest, res as Http2ServerResponse);
       return;
     }
     reply(res, 404, notFoundText(path));

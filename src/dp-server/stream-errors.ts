@@ -2,7 +2,7 @@
  * Why a config stream ends, as the gRPC status the proxy sees. Messages keep Kuma's texts where Kuma
  * has one (the proxy's operator searches for them) and never contain the token.
  */
-import { Code, ConnectError } from '@connectrpc/connect';
+import { Code } from './grpc/codes.js';
 
 export class StreamError extends Error {
   constructor(
@@ -12,10 +12,6 @@ export class StreamError extends Error {
     readonly causeCode?: string,
   ) {
     super(message);
-  }
-
-  toConnectError(): ConnectError {
-    return new ConnectError(this.message, this.grpcCode);
   }
 }
 
@@ -33,6 +29,13 @@ export const streamErrors = {
       Code.Aborted,
       'a newer config stream of this Dataplane was opened on this control plane instance and replaced this one (one stream per Dataplane; the newest wins)',
     ),
+  noFirstRequest: (timeoutMs: number) =>
+    new StreamError(Code.DeadlineExceeded, `no first request within ${timeoutMs} ms; send the node id and a subscription right after opening the stream`),
+  invalidTemplate: (reason: string) => new StreamError(Code.InvalidArgument, `invalid Dataplane in the node metadata: ${reason}`),
+  templateMismatch: (nodeId: string, mesh: string, name: string) =>
+    new StreamError(Code.InvalidArgument, `proxyId ${nodeId} does not match proxy resource mesh ${JSON.stringify(mesh)} name ${JSON.stringify(name)}`),
+  dataplaneDeleted: (nodeId: string) =>
+    new StreamError(Code.NotFound, `dataplane deleted: the Dataplane ${JSON.stringify(nodeId)} was removed from the control plane while its proxy was connected`),
   shuttingDown: () => new StreamError(Code.Unavailable, 'the control plane is shutting down; reconnect (possibly to another instance)'),
   internal: () => new StreamError(Code.Internal, 'internal error in the control plane; see its log'),
 };
