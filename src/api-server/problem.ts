@@ -85,6 +85,12 @@ export function problemFor(err: unknown, title: string): { problem: Problem; int
       return { problem: { status: 409, title: 'Conflict', detail: text }, internal: false };
     case 'ERR_ACCESS_DENIED':
       return { problem: { status: 403, title: 'Access Denied', detail: field<string>(err, 'reason') ?? text }, internal: false };
+    case 'ERR_STORE_UNAVAILABLE':
+      // Logged (internal) for the operator; the client learns only that nothing was applied.
+      return {
+        problem: { status: 503, title, detail: 'Service Unavailable: the control plane cannot reach its resource store right now; the request may not have been applied, check and retry later' },
+        internal: true,
+      };
     case 'ERR_TOKEN_ISSUER_DISABLED':
       return { problem: { status: 400, title, detail: text }, internal: false };
     default:

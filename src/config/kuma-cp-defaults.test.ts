@@ -126,6 +126,7 @@ const OUR_ENV_NAMES = [
   'KUMA_MULTIZONE_ZONE_KDS_AUTH_TOKEN_INLINE',
   'KUMA_STORE_POSTGRES_SECRETS_ENCRYPTION_KEY',
   'KUMA_STORE_POSTGRES_SECRETS_ENCRYPTION_KEY_FILE',
+  'KUMA_STORE_POSTGRES_STARTUP_TIMEOUT',
 ];
 
 test('every env var of the spec tables (and our additions) is in the schema', () => {

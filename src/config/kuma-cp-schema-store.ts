@@ -10,6 +10,7 @@ export const postgresSchema = section('Postgres store (used when store.type is p
   dbName: str('kuma', 'KUMA_STORE_POSTGRES_DB_NAME', 'Database name.'),
   driverName: str('pgx', 'KUMA_STORE_POSTGRES_DRIVER_NAME', 'Kept for Kuma compatibility; only pgx is accepted.'),
   connectionTimeout: int(5, 'KUMA_STORE_POSTGRES_CONNECTION_TIMEOUT', 'Connection timeout in seconds.'),
+  startupTimeout: duration('1m', 'KUMA_STORE_POSTGRES_STARTUP_TIMEOUT', 'kuma-ts: how long kuma-cp keeps retrying an unreachable database at start before it exits (Kuma exits at once).'),
   maxConnectionIdleTime: duration('30m', 'KUMA_STORE_POSTGRES_MAX_CONNECTION_IDLE_TIME', 'Idle connections older than this are closed.'),
   maxConnectionLifetime: duration('1h', 'KUMA_STORE_POSTGRES_MAX_CONNECTION_LIFETIME', 'Connections older than this are closed.'),
   maxConnectionLifetimeJitter: duration('1m', 'KUMA_STORE_POSTGRES_MAX_CONNECTION_LIFETIME_JITTER', 'Random extra lifetime so connections do not all close at once; at most maxConnectionLifetime.'),

@@ -37,3 +37,17 @@ export class InvalidStoreRequestError extends KumaError {
     this.reason = reason;
   }
 }
+
+/**
+ * The database behind the store cannot be reached right now (down, restarting, refusing or dropping
+ * connections, pool exhausted); retrying later can succeed. Reads changed nothing; a write whose
+ * connection broke after the statement was sent may or may not have been applied (read to find out).
+ * `reason` is the driver's explanation without any credential.
+ */
+export class StoreUnavailableError extends KumaError {
+  readonly reason: string;
+  constructor(reason: string, options?: { cause?: unknown }) {
+    super('ERR_STORE_UNAVAILABLE', `the resource store cannot reach its database: ${reason}. Check that PostgreSQL is running and reachable; the request can be retried`, options);
+    this.reason = reason;
+  }
+}

@@ -57,7 +57,8 @@ export interface PgServer {
   log(): string;
 }
 
-function pgBinDir(): string | undefined {
+/** Where the newest installed PostgreSQL server binaries (initdb, pg_ctl, pgbench) are. */
+export function pgBinDir(): string | undefined {
   const root = '/usr/lib/postgresql';
   if (!existsSync(root)) return undefined;
   const versions = readdirSync(root)

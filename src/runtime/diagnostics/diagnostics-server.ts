@@ -17,12 +17,15 @@ export interface DiagnosticsOptions {
   tls?: DiagnosticsTls;
   isReady: () => boolean;
   metrics: Metrics;
+  /** Who leads, for `GET /leader` (several instances on one Postgres). */
+  leadership?: { instanceId: string; isLeader(): boolean; currentLeader(): Promise<string | undefined> };
   log: Logger;
 }
 
 /**
  * Kuma's diagnostics server (5680): /ready (200 once every component runs, else 503), /healthy
- * (200 while the process serves), /metrics (Prometheus text).
+ * (200 while the process serves), /metrics (Prometheus text); and ours: /leader (JSON: this instance's
+ * id, whether it leads, and the id of the instance that does).
  */
 export class DiagnosticsServer implements Component {
   readonly name = 'diagnostics';
@@ -82,6 +85,21 @@ export class DiagnosticsServer implements Component {
           res.writeHead(500).end();
         }
         return;
+      case '/leader': {
+        const l = this.opts.leadership;
+        if (!l) {
+          res.writeHead(404).end();
+          return;
+        }
+        let leader: string | null = null;
+        try {
+          leader = (await l.currentLeader()) ?? null;
+        } catch (err) {
+          this.opts.log.warn({ err: String(err) }, 'could not read the current leader');
+        }
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ instanceId: l.instanceId, isLeader: l.isLeader(), leader }));
+        return;
+      }
       default:
         res.writeHead(404).end();
     }

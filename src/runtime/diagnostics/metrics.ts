@@ -7,6 +7,8 @@ import { Registry, collectDefaultMetrics, Gauge } from 'prom-client';
 export interface Metrics {
   readonly registry: Registry;
   readonly componentUp: Gauge<'component'>;
+  /** 1 while this instance leads (runs the leader-only components), as Kuma's `leader` gauge. */
+  readonly leader: Gauge;
 }
 
 export function createMetrics(): Metrics {
@@ -18,5 +20,6 @@ export function createMetrics(): Metrics {
     labelNames: ['component'],
     registers: [registry],
   });
-  return { registry, componentUp };
+  const leader = new Gauge({ name: 'leader', help: '1 when this control-plane instance is the leader, 0 otherwise', registers: [registry] });
+  return { registry, componentUp, leader };
 }
