@@ -159,6 +159,15 @@ export class ConfigStreamSession implements LiveStream {
 
   private fail(err: unknown): void {
     if (err instanceof StreamError) return this.close(err);
+    if (hasCode(err, 'ERR_STORE_UNAVAILABLE')) {
+      // The database is away: a live proxy keeps the config it has (the store's resync after the
+      // reconnect re-checks and re-pushes every stream); a proxy still connecting retries.
+      if (this.initialized) {
+        this.log.warn({ reason: messageOf(err) }, 'resource store unavailable; the proxy keeps its current config until the store is back');
+        return;
+      }
+      return this.close(new StreamError(Code.Unavailable, 'the control plane cannot reach its resource store right now; retry later'));
+    }
     this.log.error({ reason: messageOf(err) }, 'config stream failed');
     this.close(streamErrors.internal());
   }

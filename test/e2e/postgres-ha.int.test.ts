@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -162,21 +163,50 @@ describe('kuma-cp on PostgreSQL', { skip }, () => {
     const db = await server.createDatabase('outage');
     assert.equal((await migrate(db)).code, 0);
     const cp = await startCp(db, 'outage');
+    let dp: RunningProcess | undefined;
     try {
+      // A proxy connected before the outage keeps its stream and its config through it.
+      await eventually('default mesh', async () => ((await fetch(`${cp.api}/meshes/default`)).status === 200 ? true : undefined));
+      const tokenRes = await fetch(`${cp.api}/tokens/dataplane`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ mesh: 'default', name: 'dp-pg' }) });
+      const token = await tokenRes.text();
+      assert.equal(tokenRes.status, 200, token);
+      const dpPort = cp.proc.logs.find((l) => l['msg'] === 'Control Plane is ready')?.['dpServerPort'];
+      const dataplane = JSON.stringify({ type: 'Dataplane', mesh: 'default', name: 'dp-pg', networking: { address: '127.0.0.1', inbound: [{ port: 9000, servicePort: 9001, tags: { 'kuma.io/service': 'web' } }] } });
+      dp = startProcess('kuma-dp', ['run', `--cp-address=https://localhost:${String(dpPort)}`, `--dataplane=${dataplane}`, `--dataplane-token=${token}`, '--drain-time=0s'], {
+        HOME: home,
+        KUMA_READINESS_PORT: '0',
+        KUMA_CONTROL_PLANE_CA_CERT: readFileSync(join(home, 'outage', 'kuma-cp.crt'), 'utf8'),
+      });
+      const readyLine = await dp.waitForLog((l) => l['msg'] === 'readiness server listening (GET /ready)');
+      const readyUrl = `http://127.0.0.1:${String(readyLine['port'])}/ready`;
+      await eventually('kuma-dp ready', async () => ((await fetch(readyUrl)).status === 200 ? true : undefined));
+      const liveDp = dp;
+      const streamClosed = (): boolean => liveDp.logs.some((l) => l['msg'] === 'config stream closed, reconnecting');
+
       await server.pause();
+      // A change pushed to the live stream while the database is away must not end it.
+      const meshPut = await fetch(`${cp.api}/meshes/default`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ type: 'Mesh', name: 'default' }) });
+      await meshPut.text();
       const down = await fetch(`${cp.api}/meshes/during-outage`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ type: 'Mesh', name: 'during-outage' }) });
       const text = await down.text();
       assert.equal(down.status, 503, text);
       assert.match(text, /cannot reach its resource store/);
       assert.doesNotMatch(text, new RegExp(PG_PASSWORD));
       assert.equal((await fetch(`${cp.diag}/healthy`)).status, 200);
+      assert.equal((await fetch(readyUrl)).status, 200);
+      assert.equal(streamClosed(), false, 'the config stream survived the outage');
+      assert.equal(liveDp.child.exitCode, null);
       await server.start();
       await eventually('writes work again', async () => {
         const r = await fetch(`${cp.api}/meshes/after-outage`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ type: 'Mesh', name: 'after-outage' }) });
         await r.text();
         return r.status === 201 || r.status === 200 ? true : undefined;
       }, 20_000, 200);
+      // After the store is back (resync), the proxy is still on the same stream.
+      await new Promise((r) => setTimeout(r, 500));
+      assert.equal(streamClosed(), false);
     } finally {
+      await dp?.stop('SIGKILL');
       await server.start().catch(() => undefined);
       await cp.proc.stop();
     }
