@@ -6,3 +6,4 @@ export { ensureDefaultResources, type DefaultResourcesOptions, type DefaultResou
 export { bootstrapAdminToken, adminTokenHint, type AdminTokenBootstrapOptions, type AdminTokenHintOptions } from './admin-token.js';
 export { retryUntil, type RetryOptions } from './retry.js';
 export { prefetchedSigningKeys } from './prefetched-keys.js';
+export { deleteOfflineDataplanes } from './offline-dataplanes.js';

@@ -5,12 +5,13 @@ import type { ResourceManager, SigningKeyFactory } from '../managers/index.js';
 import { reencryptAll } from '../store/secrets-reencrypt.js';
 import type { UserTokenIssuer } from '../tokens/index.js';
 import type { Component } from './component.js';
+import { DataplaneGcComponent } from './dataplane-gc.js';
 import { DefaultsComponent } from './defaults-component.js';
 import type { StoreBackend } from './store-backend.js';
 
 /**
  * What only the leader runs, built fresh for each term of leadership: the default resources and the
- * admin token, and (Postgres with an encryption key) bringing every Secret under the current key.
+ * admin token, the clean-up of long-offline Dataplanes, and (Postgres with an encryption key) bringing every Secret under the current key.
  */
 export function leaderOnlyComponents(
   cfg: KumaCpConfig,
@@ -21,6 +22,10 @@ export function leaderOnlyComponents(
   log: Logger,
 ): Component[] {
   const components: Component[] = [new DefaultsComponent(cfg, resources, userIssuer, newSigningKey, log.child({ component: 'defaults' }))];
+  // Dataplanes on a global CP belong to their zones, which clean them up.
+  if (cfg.mode !== 'global') {
+    components.push(new DataplaneGcComponent(resources, { cleanupAgeMs: cfg.runtime.universal.dataplaneCleanupAge, log: log.child({ component: 'dataplane-gc' }) }));
+  }
   const keyring = backend.keyring;
   if (keyring !== undefined) components.push(new ReencryptSecretsComponent(backend.raw, keyring, log.child({ component: 'secrets-encryption' })));
   return components;
