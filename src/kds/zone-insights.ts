@@ -1,0 +1,164 @@
+/**
+ * Writes ZoneInsight resources on the global (Kuma's zone status sink): one insight per Zone, owned
+ * by it (deleted with it), holding the last `subscriptionLimit` KDS subscriptions (Kuma
+ * `metrics.zone.subscriptionLimit`, 10) and `kdsStreams` (which instance serves each stream since
+ * when). Written at once on connect and disconnect, and at most every `flushIntervalMs`
+ * (`multizone.global.kds.zoneInsightFlushInterval`) while counters change. Writes for one zone are
+ * serialized and compare-and-set, so two global instances never lose each other's entries.
+ *
+ * A zone is online when one of its subscriptions has a connect time and no disconnect time (Kuma's
+ * ZoneInsight.IsOnline); `GET /zones+insights` shows the insight beside the Zone.
+ */
+import { hasCode, messageOf } from '../core/errors.js';
+import type { Logger } from '../core/log.js';
+import { formatKumaTime, isObject, ZoneInsightType, ZoneType, type JsonObject, type JsonValue, type Resource } from '../core/resources/index.js';
+import type { ResourceManager } from '../managers/index.js';
+import type { ZoneSubscription } from './zone-subscription.js';
+
+export type KdsStreamKind = 'globalToZone' | 'zoneToGlobal';
+
+export interface ZoneInsightSinkOptions {
+  flushIntervalMs: number;
+  /** Kuma `metrics.zone.subscriptionLimit`: 10; 0 keeps every subscription. */
+  subscriptionLimit?: number;
+  logger: Logger;
+  now?: () => Date;
+}
+
+export interface ZoneInsightTracker {
+  /** A stream of this connection opened: recorded in `kdsStreams`, written at once. */
+  streamOpened(kind: KdsStreamKind): Promise<void>;
+  /** Counters or node info changed: written within the flush interval. */
+  changed(): void;
+  /** Write now (and wait for it). */
+  flushNow(): Promise<void>;
+  /** Mark the subscription disconnected and write it; the tracker stops. */
+  close(): Promise<void>;
+}
+
+const MAX_ATTEMPTS = 5;
+
+/** Kuma's ZoneInsight.IsOnline on an insight spec (REST JSON). */
+export function isZoneOnline(insightSpec: JsonObject | undefined): boolean {
+  const subs = insightSpec?.['subscriptions'];
+  if (!Array.isArray(subs)) return false;
+  return subs.some((s) => isObject(s) && typeof s['connectTime'] === 'string' && s['disconnectTime'] === undefined);
+}
+
+export class ZoneInsightSink {
+  private readonly tails = new Map<string, Promise<void>>();
+  private readonly now: () => Date;
+
+  constructor(
+    private readonly resources: ResourceManager,
+    private readonly opts: ZoneInsightSinkOptions,
+  ) {
+    this.now = opts.now ?? (() => new Date());
+  }
+
+  track(zone: string, sub: ZoneSubscription): ZoneInsightTracker {
+    let timer: NodeJS.Timeout | undefined;
+    let closed = false;
+    const streams = new Map<KdsStreamKind, Date>();
+    const flush = (): Promise<void> => {
+      if (timer) clearTimeout(timer);
+      timer = undefined;
+      const entry = sub.toJson();
+      const kdsStreams = new Map(streams);
+      return this.enqueue(zone, () => this.write(zone, entry, kdsStreams, sub.globalInstanceId, !sub.online));
+    };
+    return {
+      streamOpened: (kind) => {
+        streams.set(kind, this.now());
+        return closed ? Promise.resolve() : flush();
+      },
+      changed: () => {
+        if (closed || timer) return;
+        timer = setTimeout(() => void flush(), this.opts.flushIntervalMs);
+        timer.unref();
+      },
+      flushNow: () => (closed ? Promise.resolve() : flush()),
+      close: () => {
+        if (closed) return Promise.resolve();
+        closed = true;
+        sub.disconnected();
+        return flush();
+      },
+    };
+  }
+
+  /** Resolves when every write queued so far has finished. */
+  async drain(): Promise<void> {
+    await Promise.all([...this.tails.values()]);
+  }
+
+  private enqueue(zone: string, write: () => Promise<void>): Promise<void> {
+    const run = (this.tails.get(zone) ?? Promise.resolve()).then(write).catch((err: unknown) => {
+      this.opts.logger.warn({ zone, reason: messageOf(err) }, 'could not write ZoneInsight');
+    });
+    this.tails.set(zone, run);
+    void run.then(() => {
+      if (this.tails.get(zone) === run) this.tails.delete(zone);
+    });
+    return run;
+  }
+
+  private async write(zone: string, entry: JsonObject, streams: Map<KdsStreamKind, Date>, instanceId: string, isFinal: boolean): Promise<void> {
+    const key = { type: ZoneInsightType.name, mesh: '', name: zone };
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      let current: Resource | undefined;
+      try {
+        current = await this.resources.get(key);
+      } catch (err) {
+        if (!hasCode(err, 'ERR_RESOURCE_NOT_FOUND')) throw err;
+      }
+      const spec: JsonObject = current ? { ...current.spec } : {};
+      const subscriptions = mergeSubscriptions(subscriptionsOf(spec), entry, isFinal, this.now(), this.opts.subscriptionLimit ?? 10);
+      if (subscriptions === undefined) return;
+      spec['subscriptions'] = subscriptions;
+      if (streams.size > 0) spec['kdsStreams'] = mergeStreams(spec['kdsStreams'], streams, instanceId);
+      try {
+        if (current) await this.resources.update({ ...current, spec });
+        else await this.resources.create({ type: ZoneInsightType.name, meta: { mesh: '', name: zone }, spec }, { owner: { type: ZoneType.name, mesh: '', name: zone } });
+        return;
+      } catch (err) {
+        if (hasCode(err, 'ERR_RESOURCE_CONFLICT') || hasCode(err, 'ERR_RESOURCE_ALREADY_EXISTS')) continue;
+        // The Zone was deleted meanwhile, and its insight with it: nothing to record.
+        if (!current && hasCode(err, 'ERR_RESOURCE_NOT_FOUND')) return;
+        throw err;
+      }
+    }
+    throw new Error(`gave up after ${MAX_ATTEMPTS} concurrent updates`);
+  }
+}
+
+function subscriptionsOf(spec: JsonObject): JsonObject[] {
+  const subs = spec['subscriptions'];
+  return Array.isArray(subs) ? subs.filter(isObject) : [];
+}
+
+function mergeStreams(existing: JsonValue | undefined, streams: Map<KdsStreamKind, Date>, instanceId: string): JsonObject {
+  const out: JsonObject = isObject(existing) ? { ...existing } : {};
+  for (const [kind, at] of streams) out[kind] = { globalInstanceId: instanceId, connectTime: formatKumaTime(at) };
+  return out;
+}
+
+/**
+ * The new list: `entry` replaces the subscription with its id. A new one first marks every older
+ * open subscription disconnected (a zone has one connection; an open one left behind by a global
+ * instance that died is stale: Kuma's finalizeSubscriptions), then the list keeps the newest `limit`.
+ * A final write for a subscription that was trimmed away changes nothing (undefined).
+ */
+export function mergeSubscriptions(existing: JsonObject[], entry: JsonObject, isFinal: boolean, now: Date, limit: number): JsonValue[] | undefined {
+  const subs = existing.map((s) => ({ ...s }));
+  const at = subs.findIndex((s) => s['id'] === entry['id']);
+  if (at >= 0) {
+    subs[at] = entry;
+    return subs;
+  }
+  if (isFinal) return undefined;
+  const stamp = formatKumaTime(now);
+  for (const s of subs) if (s['disconnectTime'] === undefined) s['disconnectTime'] = stamp;
+  subs.push(entry);
+  return limit > 0 ? subs.slice(-limit) : subs;
+}
