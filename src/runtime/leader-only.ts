@@ -1,4 +1,5 @@
-import type { KumaCpConfig } from '../config/kuma-cp-config.js';
+import { redactKumaCpConfig, type KumaCpConfig } from '../config/kuma-cp-config.js';
+import { createKdsZoneClient } from '../kds/zone-client.js';
 import { messageOf } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import type { ResourceManager, SigningKeyFactory } from '../managers/index.js';
@@ -25,6 +26,12 @@ export function leaderOnlyComponents(
   // Dataplanes on a global CP belong to their zones, which clean them up.
   if (cfg.mode !== 'global') {
     components.push(new DataplaneGcComponent(resources, { cleanupAgeMs: cfg.runtime.universal.dataplaneCleanupAge, log: log.child({ component: 'dataplane-gc' }) }));
+  }
+  // A federated zone's leader keeps the KDS connection to the global (a fresh client each term).
+  if (cfg.mode === 'zone' && cfg.multizone.zone.globalAddress !== '') {
+    components.push(
+      createKdsZoneClient({ config: cfg, resources, instanceId: backend.leadership.instanceId, configJson: JSON.stringify(redactKumaCpConfig(cfg)), logger: log.child({ component: 'kds-zone' }) }),
+    );
   }
   const keyring = backend.keyring;
   if (keyring !== undefined) components.push(new ReencryptSecretsComponent(backend.raw, keyring, log.child({ component: 'secrets-encryption' })));
