@@ -146,7 +146,8 @@ export function createKdsGlobalServer(deps: KdsGlobalServerDeps): KdsGlobalServe
     hook: (zone: string) => Hook<In, Out>;
     sizeOf: (m: Out) => number;
     onSend?: (t: ZoneSubscription, m: Out) => void;
-    onReceive?: (t: ZoneSubscription, m: In) => void;
+    /** Returns true when the insight should be written at once (the zone introduced itself). */
+    onReceive?: (t: ZoneSubscription, m: In) => boolean | void;
   }): AsyncGenerator<Out> {
     const peer = ctx.values.get(peerKey);
     let admitted;
@@ -170,7 +171,7 @@ export function createKdsGlobalServer(deps: KdsGlobalServerDeps): KdsGlobalServe
         what: `${kind} stream of zone ${JSON.stringify(zone)}`,
         maxMsgSizeSettings: MAX_MSG_SETTINGS,
         ...(t && p.onSend ? { onSend: (m: Out) => (p.onSend?.(t.sub, m), t.tracker.changed()) } : {}),
-        ...(t && p.onReceive ? { onReceive: (m: In) => (p.onReceive?.(t.sub, m), t.tracker.changed()) } : {}),
+        ...(t && p.onReceive ? { onReceive: (m: In) => (p.onReceive?.(t.sub, m) === true ? void t.tracker.flushNow() : t.tracker.changed()) } : {}),
         onInputError: (err) => (inputError = err),
       });
       if (connection.abort.signal.aborted) throw toConnectError(connection.abort.signal.reason);
@@ -203,10 +204,13 @@ export function createKdsGlobalServer(deps: KdsGlobalServerDeps): KdsGlobalServe
             sizeOf: (m) => toBinary(DeltaDiscoveryResponseSchema, m).byteLength,
             onSend: (sub, m) => sub.responseSent(m.typeUrl),
             onReceive: (sub, m) => {
-              if (m.node !== undefined) sub.nodeSeen({ version: m.node.version, controlPlaneId: m.node.controlPlaneId, configJson: m.node.configJson });
-              if (m.responseNonce === '') return;
-              if (m.errorDetail !== undefined) sub.rejected(m.typeUrl);
-              else sub.acknowledged(m.typeUrl);
+              const introduced = m.node !== undefined && sub.nodeSeen({ version: m.node.version, controlPlaneId: m.node.controlPlaneId, configJson: m.node.configJson });
+              if (m.responseNonce !== '') {
+                if (m.errorDetail !== undefined) sub.rejected(m.typeUrl);
+                else sub.acknowledged(m.typeUrl);
+              }
+              // Version and config show on the global as soon as the zone says who it is.
+              return introduced;
             },
           }),
         zoneToGlobalSync: (responses: AsyncIterable<DeltaDiscoveryResponse>, ctx: HandlerContext) =>

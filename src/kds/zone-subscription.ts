@@ -69,11 +69,14 @@ export class ZoneSubscription {
     this.lastUpdateTime = this.connectTime;
   }
 
-  nodeSeen(node: ZoneNodeInfo): void {
+  /** Records the zone's node info; true the first time on this subscription. */
+  nodeSeen(node: ZoneNodeInfo): boolean {
+    const first = this.node === undefined;
     // Only the zone's word: cut to sane sizes so one zone cannot bloat the store.
     const configJson = node.configJson.length <= MAX_CONFIG_CHARS ? node.configJson : JSON.stringify({ note: `config of ${node.configJson.length} characters not stored (limit ${MAX_CONFIG_CHARS})` });
     this.node = { version: node.version.slice(0, 100), controlPlaneId: node.controlPlaneId.slice(0, 253), configJson };
     this.lastUpdateTime = this.now();
+    return first;
   }
 
   private count(type: string, field: keyof Stats): void {

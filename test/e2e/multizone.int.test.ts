@@ -130,6 +130,14 @@ describe('seed page, Universal: control plane to control plane (multizone over K
           const subs = ((zi?.['zoneInsight'] as Record<string, unknown> | undefined)?.['subscriptions'] as Record<string, unknown>[] | undefined) ?? [];
           return subs.some((s) => s['connectTime'] !== undefined && s['disconnectTime'] === undefined) ? true : undefined;
         });
+        await kumactl(home, ['config', 'control-planes', 'add', '--name=global', `--address=${global.api}`]);
+        const table = await eventually('zone-1 with its version in kumactl inspect zones', async () => {
+          const t = await kumactl(home, ['inspect', 'zones']);
+          return /\smemory\s*\n/.test(t) ? t : undefined;
+        });
+        assert.match(table, /^NAME\s+STATUS\s+LAST CONNECTED AGO/);
+        assert.match(table, /\nzone-1\s+Online\s+/);
+        assert.match(table, /\smemory\s*\n/);
         const refused = await put('/meshes/mz/dataplanes/x', { type: 'Dataplane', mesh: 'mz', name: 'x', networking: { address: '1.1.1.1', inbound: [{ port: 1, tags: { 'kuma.io/service': 'x' } }] } });
         assert.equal(refused.status, 405);
         await refused.text();

@@ -9,7 +9,8 @@ import { parseOutputFormat, toGoJson, type OutputFormat } from '../output/resour
 import { toGoYaml } from '../output/yaml.js';
 import { dataplaneOverviewsTable } from './dataplanes-table.js';
 import { listMeshInsights, meshInsightsTable } from './mesh-insights.js';
-import { listDataplaneOverviews } from './overview-client.js';
+import { listAllPages, listDataplaneOverviews } from './overview-client.js';
+import { zoneOverviewsTable } from './zones-table.js';
 
 async function connect(ctx: KumactlContext): Promise<ApiClient> {
   const client = await ctx.apiClient();
@@ -66,11 +67,27 @@ function meshesCommand(ctx: KumactlContext, format: () => OutputFormat): Command
     });
 }
 
-/** `kumactl inspect dataplanes|meshes [-o table|yaml|json]`. */
+function zonesCommand(ctx: KumactlContext, format: () => OutputFormat): Command {
+  return configure(new Command('zones'), ctx.io)
+    .description('Inspect Zones')
+    .action(async () => {
+      const out = format();
+      const client = await connect(ctx);
+      let list;
+      try {
+        list = await listAllPages(client, '/zones/_overview', {});
+      } catch (err) {
+        throw wrapError('failed to list Zone overviews', err);
+      }
+      ctx.io.out(print(out, list.body, () => zoneOverviewsTable(list.items, ctx.now())));
+    });
+}
+
+/** `kumactl inspect dataplanes|meshes|zones [-o table|yaml|json]`. */
 export function inspectCommand(ctx: KumactlContext): Command {
   const inspect = configure(new Command('inspect'), ctx.io)
     .description('Inspect Kuma resources')
     .option('-o, --output <format>', 'output format: one of table|yaml|json', 'table');
   const format = (): OutputFormat => parseOutputFormat(inspect.opts<{ output: string }>().output);
-  return inspect.addCommand(dataplanesCommand(ctx, format)).addCommand(meshesCommand(ctx, format));
+  return inspect.addCommand(dataplanesCommand(ctx, format)).addCommand(meshesCommand(ctx, format)).addCommand(zonesCommand(ctx, format));
 }
