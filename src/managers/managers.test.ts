@@ -32,6 +32,21 @@ const dataplane = (mesh: string, name: string) => ({
 });
 
 describe('ResourceManager', () => {
+  it('a Zone whose CP is connected cannot be deleted (Kuma zone validator)', async () => {
+    const { manager } = setup();
+    await manager.create({ type: 'Zone', meta: { name: 'zone-1', mesh: '' }, spec: { enabled: true } });
+    await manager.create({ type: 'ZoneInsight', meta: { name: 'zone-1', mesh: '' }, spec: { subscriptions: [{ id: 'a', connectTime: '2026-11-28T10:00:00Z' }] } });
+    await assert.rejects(manager.delete({ type: 'Zone', mesh: '', name: 'zone-1' }), (err: Error & { violations?: { field: string; message: string }[] }) => {
+      assert.deepEqual(err.violations, [{ field: 'zone', message: 'unable to delete Zone, Zone CP is still connected, please shut it down first' }]);
+      return true;
+    });
+    const insight = await manager.get({ type: 'ZoneInsight', mesh: '', name: 'zone-1' });
+    await manager.update({ ...insight, spec: { subscriptions: [{ id: 'a', connectTime: '2026-11-28T10:00:00Z', disconnectTime: '2026-11-28T11:00:00Z' }] } });
+    await manager.delete({ type: 'Zone', mesh: '', name: 'zone-1' });
+    await manager.create({ type: 'Zone', meta: { name: 'zone-2', mesh: '' }, spec: {} });
+    await manager.delete({ type: 'Zone', mesh: '', name: 'zone-2' }); // no insight: deletable
+  });
+
   it('mesh-scoped resources need their Mesh', async () => {
     const { manager } = setup();
     await assert.rejects(manager.create(dataplane('mesh-1', 'dp-1')), { code: 'ERR_MESH_NOT_FOUND', message: 'mesh of name mesh-1 is not found' });

@@ -6,6 +6,7 @@ import { validateMeshCreate, validateMeshUpdate } from '../core/resources/mesh-c
 import type { ResourceRegistry } from '../core/resources/registry.js';
 import { builtinRegistry } from '../core/resources/registry.js';
 import type { Resource, ResourceKey } from '../core/resources/resource.js';
+import { isObject } from '../core/resources/json.js';
 import { validateResource } from '../core/resources/validate.js';
 import { ResourceValidationError, type Violation } from '../core/resources/validation.js';
 import type { ChangeListener, DeleteOptions, GetOptions, ListOptions, NewResource, ResourceList, ResourceStore } from '../store/resource-store.js';
@@ -95,7 +96,22 @@ export class ResourceManager {
       const dps = await this.store.list(DATAPLANE_TYPE, { mesh: key.name, pageSize: 1 });
       if (dps.total > 0) fail([{ field: 'mesh', message: 'unable to delete mesh, there are still some dataplanes attached' }]);
     }
+    if (key.type === 'Zone') await this.checkZoneOffline(key.name);
     await this.store.delete(key, opts);
+  }
+
+  /** Kuma's zone validator: a Zone whose CP is connected (its ZoneInsight online) cannot be deleted. */
+  private async checkZoneOffline(name: string): Promise<void> {
+    let insight;
+    try {
+      insight = await this.store.get({ type: 'ZoneInsight', mesh: '', name });
+    } catch (err) {
+      if (hasCode(err, 'ERR_RESOURCE_NOT_FOUND')) return; // no status known: deletable, as in Kuma
+      throw err;
+    }
+    const subs = insight.spec['subscriptions'];
+    const online = Array.isArray(subs) && subs.some((s) => isObject(s) && s['connectTime'] !== undefined && s['disconnectTime'] === undefined);
+    if (online) fail([{ field: 'zone', message: 'unable to delete Zone, Zone CP is still connected, please shut it down first' }]);
   }
 
   /** Delete every resource of `type` (in `mesh`, if given). */
