@@ -6,10 +6,12 @@ import { connect as tlsConnect } from 'node:tls';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { fromJsonString } from '@bufbuild/protobuf';
+import { Registry } from 'prom-client';
 import { BootstrapResponseSchema, ResourceKind } from '../gen/kuma/dp/v1/config_stream_pb.js';
 import { makeCert } from '../tls/testing/openssl-certs.js';
 import { NOT_CA_TEXT, TOKEN_REQUIRED_TEXT } from './certificate-checks.js';
-import { dataplaneTemplate, startFixture, type Fixture } from './testing/dp-fixture.js';
+import { assertGolden } from '../../test/support/golden.js';
+import { dataplaneTemplate, opensslSelfSigned, startFixture, type Fixture } from './testing/dp-fixture.js';
 import { curlBootstrap, http1, http2, type RequestSpec } from './testing/http-clients.js';
 
 const run = promisify(execFile);
@@ -59,6 +61,29 @@ describe('/bootstrap', () => {
       assert.equal(parsed.dataplaneExists, true);
       assert.equal(parsed.xdsHost, host.replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1'));
     }
+  });
+
+  it('a Dataplane name with a dot (Kuma\'s "minimal data provided (k8s)": dp-1.default)', async () => {
+    const t = dataplaneTemplate('default', 'dp-1.default');
+    await fx.resources.create({ type: 'Dataplane', meta: { mesh: 'default', name: 'dp-1.default' }, spec: { networking: t['networking'] as any } });
+    const res = await http1(spec({ body: body({ mesh: 'default', name: 'dp-1.default', dataplaneToken: 'token', workdir: '/tmp' }) }));
+    assert.equal(res.status, 200, res.body);
+    const parsed = fromJsonString(BootstrapResponseSchema, res.body);
+    assert.equal(parsed.nodeId, 'default.dp-1.default');
+    assert.equal(parsed.name, 'dp-1.default');
+  });
+
+  it('the response as a golden file (CA and port normalised)', async () => {
+    const res = await http1(spec({ body: withTemplate('golden-1', { version: { kumaDp: { version: '0.0.1', gitTag: 'v0.0.1' } } }) }));
+    assert.equal(res.status, 200, res.body);
+    const raw = JSON.parse(res.body) as Record<string, unknown>;
+    assert.equal(raw['caCertPem'], fx.cert.certPem);
+    assert.equal(raw['xdsPort'], fx.port);
+    const dp = JSON.parse(raw['dataplaneJson'] as string) as Record<string, unknown>;
+    assert.match(String(dp['creationTime']), /^\d{4}-\d\d-\d\dT/);
+    const dataplaneJson = JSON.stringify({ ...dp, creationTime: '2018-07-17T16:05:36.995Z', modificationTime: '2018-07-17T16:05:36.995Z' });
+    const normalised = { ...raw, caCertPem: '<the DP server certificate>', xdsPort: 5678, dataplaneJson };
+    await assertGolden('src/dp-server/testdata/bootstrap-response.golden.json', `${JSON.stringify(normalised, null, 2)}\n`);
   });
 
   it('404 with an empty body for an unknown Dataplane (kuma-dp retries)', async () => {
@@ -125,6 +150,10 @@ describe('/bootstrap', () => {
       res.body,
       "A data plane proxy is trying to verify the control plane using the certificate which is not a certificate authority (basic constraint 'CA' is set to 'false').\nProvide CA that was used to sign a certificate used in the control plane by using 'kuma-dp run --ca-cert-file=file' or via KUMA_CONTROL_PLANE_CA_CERT_FILE",
     );
+    // Kuma's generator case sends the PEM with blank lines around it.
+    res = await http1(spec({ body: withTemplate('web-1', { caCert: `\n${await readFile(leaf.certFile, 'utf8')}\n` }) }));
+    assert.equal(res.status, 400);
+    assert.equal(res.body, NOT_CA_TEXT);
     res = await http1(spec({ body: withTemplate('web-1', { caCert: 'not a pem' }) }));
     assert.equal(res.status, 400);
     assert.equal(res.body, 'could not parse certificate from request .CaCert: could not parse certificate');
@@ -211,6 +240,46 @@ describe('/bootstrap with other settings', () => {
       assert.equal(parsed.xdsHost, 'localhost');
       assert.equal(parsed.xdsPort, 15678);
       assert.equal(parsed.authnType, 'none');
+    } finally {
+      await fx.close();
+    }
+  });
+
+  it('SAN mismatch is checked before the Dataplane lookup, also without a token (Kuma\'s generator case: IPv6 SAN listed first)', async () => {
+    const fx = await startFixture({
+      configure: (c) => (c.dpServer.authn.dpProxy.type = 'none'),
+      cert: (d) => opensslSelfSigned(d, 'v6', ['localhost', 'fd00:a123::1']),
+    });
+    try {
+      const res = await http1({ port: fx.port, ca: fx.cert.certPem, host: 'kuma.internal', body: body({ mesh: 'mesh', name: 'name-3.namespace' }) });
+      assert.equal(res.status, 400);
+      assert.equal(
+        res.body,
+        'A data plane proxy is trying to connect to the control plane using "kuma.internal" address, but the certificate in the control plane has the following SANs ["fd00:a123::1" "localhost"]. Either change the --cp-address in kuma-dp to one of those or execute the following steps:\n' +
+          "1) Generate a new certificate with the address you are trying to use. It is recommended to use trusted Certificate Authority, but you can also generate self-signed certificates using 'kumactl generate tls-certificate --type=server --hostname=kuma.internal'\n" +
+          '2) Set KUMA_GENERAL_TLS_CERT_FILE and KUMA_GENERAL_TLS_KEY_FILE or the equivalent in Kuma CP config file to the new certificate.\n' +
+          '3) Start kuma-dp, the control plane picks up the new certificate on its own.',
+      );
+      // With the right host the same request reaches the lookup: 404, empty body.
+      const found = await http1({ port: fx.port, ca: fx.cert.certPem, host: '[fd00:a123::1]', body: body({ mesh: 'mesh', name: 'name-3.namespace' }) });
+      assert.equal(found.status, 404);
+      assert.equal(found.body, '');
+    } finally {
+      await fx.close();
+    }
+  });
+
+  it('publishes Kuma\'s dp_server_http_* metrics for /bootstrap (server_test "should publish metrics")', async () => {
+    const registry = new Registry();
+    const fx = await startFixture({ metricsRegistry: registry });
+    try {
+      await http1({ port: fx.port, ca: fx.cert.certPem, body: body({ mesh: 'default', name: 'dp-1' }) });
+      await http2({ port: fx.port, ca: fx.cert.certPem, method: 'GET', path: '/meshes?x=1' });
+      const text = await registry.metrics();
+      assert.match(text, /^dp_server_http_request_duration_seconds_count\{handler="\/bootstrap",method="POST",code="422"\} 1$/m);
+      assert.match(text, /^dp_server_http_response_size_bytes_sum\{handler="\/bootstrap",method="POST",code="422"\} \d+$/m);
+      assert.match(text, /^dp_server_http_requests_inflight\{handler="\/bootstrap"\} 0$/m);
+      assert.match(text, /^dp_server_http_request_duration_seconds_count\{handler="other",method="GET",code="404"\} 1$/m, 'other paths share one label');
     } finally {
       await fx.close();
     }

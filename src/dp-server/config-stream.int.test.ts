@@ -31,10 +31,6 @@ describe('config stream', () => {
   const getDp = (name: string, mesh = 'default') => fx.resources.get({ type: 'Dataplane', mesh, name }).catch(() => undefined);
   const getInsight = (name: string, mesh = 'default') => fx.resources.get({ type: 'DataplaneInsight', mesh, name }).catch(() => undefined);
   const subsOf = async (name: string, mesh = 'default'): Promise<Sub[]> => ((await getInsight(name, mesh))?.spec['subscriptions'] as Sub[] | undefined) ?? [];
-  const applyDp = (name: string, service: string, mesh = 'default') => {
-    const t = dataplaneTemplate(mesh, name, service);
-    return fx.resources.create({ type: 'Dataplane', meta: { mesh, name }, spec: { networking: t['networking'] as any } });
-  };
 
   /** Opens a stream for `name` from its template and waits for the first response. */
   async function connected(name: string, token: string, opts: { mesh?: string; service?: string; template?: boolean } = {}) {
@@ -200,17 +196,30 @@ describe('config stream', () => {
 
     it('unknown Dataplane without a template, bad node ids, mismatching template, other proxy types', async () => {
       const token = await fx.issue({ mesh: 'default' });
-      const cases: [Parameters<Fixture['openStream']>[0], (s: ReturnType<Fixture['openStream']>) => void, Code, string][] = [
+      type Case = [Parameters<Fixture['openStream']>[0], (s: ReturnType<Fixture['openStream']>) => void, Code, string];
+      const cases: Case[] = [
         [{ authorization: token }, (s) => s.hello('default.ghost'), Code.NotFound, 'resource "default.ghost" not found; create a Dataplane in Kuma CP first or pass it as an argument to kuma-dp'],
         [{ authorization: token }, (s) => s.hello('nodot'), Code.InvalidArgument, 'request must have a valid Proxy ID: the name should be provided after the dot'],
         [{ authorization: token }, (s) => s.hello(''), Code.InvalidArgument, 'request must have a valid Proxy ID: Envoy ID must not be nil'],
         [{ authorization: token }, (s) => s.hello('default.a', dataplaneTemplate('default', 'b')), Code.InvalidArgument, 'proxyId default.a does not match proxy resource mesh "default" name "b"'],
-        [
+        ...(['ingress', 'egress'] as const).map((t): Case => [
           { authorization: token },
-          (s) => s.send({ nodeId: 'default.gw', kind: ResourceKind.DATAPLANE, node: { proxyType: 'ingress' } }),
+          (s) => s.send({ nodeId: 'default.gw', kind: ResourceKind.DATAPLANE, node: { proxyType: t } }),
           Code.InvalidArgument,
-          'unsupported proxy type "ingress", only "dataplane" is supported',
-        ],
+          `unsupported proxy type "${t}", only "dataplane" is supported`,
+        ]),
+        // Kuma's lifecycle case: a legacy zone proxy (ZoneIngress/ZoneEgress definition, empty mesh in the node id) is refused, not registered.
+        ...(
+          [
+            ['ingress', '{"type": "ZoneIngress", "name": "proxy-01", "networking": {"address": "127.0.0.1", "port": 10001, "advertisedAddress": "192.168.0.1", "advertisedPort": 10001}}'],
+            ['egress', '{"type": "ZoneEgress", "name": "proxy-01", "networking": {"address": "127.0.0.1", "port": 10002}}'],
+          ] as const
+        ).map(([t, json]): Case => [
+          { authorization: token },
+          (s) => s.send({ nodeId: '.proxy-01', kind: ResourceKind.DATAPLANE, node: { proxyType: t, dataplaneJson: json } }),
+          Code.InvalidArgument,
+          `unsupported proxy type "${t}", only "dataplane" is supported`,
+        ]),
       ];
       for (const [headers, first, code, text] of cases) {
         const s = fx.openStream(headers);
@@ -226,6 +235,19 @@ describe('config stream', () => {
       assert.match(err.rawMessage, /^invalid Dataplane in the node metadata: networking\.address: address can't be empty/);
     });
 
+    it('after the first request, requests may omit the node id (authenticated once per stream)', async () => {
+      const token = await fx.issue({ mesh: 'default', name: 'no-node' });
+      const { s, first } = await connected('no-node', token);
+      // A fresh subscription without node id: answered (forced), the stream stays up.
+      s.send({ kind: ResourceKind.DATAPLANE });
+      const again = await s.next();
+      assert.equal(again.nonce, String(Number(first.nonce) + 1));
+      assert.equal(again.versionInfo, first.versionInfo);
+      s.ack(again);
+      s.end();
+      assert.equal(await s.done, undefined);
+    });
+
     it('a template for a mesh that does not exist: NOT_FOUND', async () => {
       const none = await startFixture({ configure: (c) => (c.dpServer.authn.dpProxy.type = 'none') });
       try {
@@ -237,76 +259,6 @@ describe('config stream', () => {
       } finally {
         await none.close();
       }
-    });
-  });
-
-  describe('one stream per Dataplane, registration and takeover', () => {
-    it('a second stream for the same Dataplane replaces the first (ABORTED), and the Dataplane stays', async () => {
-      const token = await fx.issue({ mesh: 'default', name: 'dup' });
-      const a = await connected('dup', token);
-      const b = await connected('dup', token);
-      const err = await a.s.error();
-      assert.equal(err.code, Code.Aborted);
-      assert.match(err.rawMessage, /newer config stream of this Dataplane .* replaced this one/);
-      assert.equal(fx.server.streams >= 1, true);
-      const subs = await eventually(async () => {
-        const list = await subsOf('dup');
-        return list.length === 2 && list[0]?.['disconnectTime'] !== undefined && list[1]?.['disconnectTime'] === undefined ? list : undefined;
-      });
-      assert.notEqual(subs[0]?.['id'], subs[1]?.['id']);
-      await sleep(500); // longer than the deregistration delay
-      assert.ok(await getDp('dup'), 'the replacing stream keeps the Dataplane registered');
-      b.s.end();
-      await eventually(async () => ((await getDp('dup')) === undefined ? true : undefined));
-    });
-
-    it('a proxy that reconnects within the delay keeps its Dataplane; a pre-created Dataplane is never deleted', async () => {
-      const token = await fx.issue({ mesh: 'default', name: 'back' });
-      const a = await connected('back', token);
-      a.s.end();
-      await a.s.done;
-      const b = await connected('back', token);
-      await sleep(500);
-      assert.ok(await getDp('back'));
-      b.s.end();
-      await b.s.done;
-
-      await applyDp('applied', 'web');
-      const c = await connected('applied', await fx.issue({ mesh: 'default', name: 'applied' }), { template: false });
-      c.s.end();
-      await c.s.done;
-      await sleep(500);
-      assert.ok(await getDp('applied'), 'kumactl-applied Dataplanes are not deregistered');
-      assert.equal(fx.server.pendingDeregistrations, 0);
-    });
-
-    it('no deregistration when the proxy moved to another control plane instance (newest subscription is not ours)', async () => {
-      const { s } = await connected('mover', await fx.issue({ mesh: 'default', name: 'mover' }));
-      s.end();
-      await s.done;
-      const insight = await eventually(async () => {
-        const i = await getInsight('mover');
-        return (i?.spec['subscriptions'] as Sub[] | undefined)?.[0]?.['disconnectTime'] !== undefined ? i : undefined;
-      });
-      const subs = insight.spec['subscriptions'] as Sub[];
-      await fx.resources.update({ ...insight, spec: { subscriptions: [...subs, { id: 'elsewhere', controlPlaneInstanceId: 'cp-test-2', connectTime: '2026-01-01T00:00:00Z', status: {} }] } });
-      await sleep(600);
-      assert.ok(await getDp('mover'), 'kept: another instance serves it now');
-    });
-
-    it('a token that does not authenticate for the stored Dataplane cannot take it over (Kuma\'s text)', async () => {
-      const before = await applyDp('db-1', 'db');
-      const token = await fx.issue({ mesh: 'default', tags: { 'kuma.io/service': ['web'] } });
-      const s = fx.openStream({ authorization: token });
-      s.hello('default.db-1', dataplaneTemplate('default', 'db-1', 'web'));
-      const err = await s.error();
-      assert.equal(err.code, Code.PermissionDenied);
-      assert.equal(
-        err.rawMessage,
-        'could not register proxy passed in kuma-dp run: you are trying to override existing proxy to which you don\'t have an access.: dataplane contains tag "kuma.io/service" with value "db" which is not allowed with this token. Allowed values in token are ["web"]',
-      );
-      const after_ = await getDp('db-1');
-      assert.equal(after_?.meta.version, before.meta.version, 'the stored Dataplane is untouched');
     });
   });
 

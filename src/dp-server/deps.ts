@@ -1,4 +1,5 @@
 import type { KumaCpConfig } from '../config/kuma-cp-config.js';
+import type { Registry } from 'prom-client';
 import type { Logger } from '../core/log.js';
 import type { ResourceManager } from '../managers/index.js';
 import type { ReloadingServerCredentials } from '../tls/server-credentials.js';
@@ -19,6 +20,8 @@ export interface DpServerDeps {
   /** This instance's id in DataplaneInsight subscriptions (Kuma: `<hostname>-<4 hex>`). */
   controlPlaneInstanceId: string;
   logger: Logger;
+  /** The control plane's Prometheus registry: Kuma's dp_server_http_* metrics go there (none when absent). */
+  metricsRegistry?: Registry;
   options?: DpServerOptions;
 }
 

@@ -15,6 +15,7 @@ import { createDataplaneAuthenticator, resolveDpAuthnType } from './dataplane-au
 import { DataplaneLifecycle } from './dataplane-lifecycle.js';
 import type { DpServer, DpServerDeps } from './deps.js';
 import { resolveDpServerOptions } from './deps.js';
+import { createDpHttpMetrics } from './http-metrics.js';
 import { CONFIG_SERVICE_PATH_PREFIX, createRequestListener } from './http-routes.js';
 import { DataplaneInsightSink } from './insight-sink.js';
 import { keepSessionAlive } from './keepalive.js';
@@ -92,6 +93,7 @@ export function createDpServer(deps: DpServerDeps): DpServer {
     bodyLimitBytes: opts.bootstrapBodyLimitBytes,
     logger: log.child({ part: 'bootstrap' }),
     grpc: (req, res) => serveGrpcCall(grpcServer, req, res),
+    ...(deps.metricsRegistry === undefined ? {} : { metrics: createDpHttpMetrics(deps.metricsRegistry) }),
   });
 
   return {

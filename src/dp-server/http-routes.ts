@@ -9,6 +9,7 @@ import { messageOf } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import { ConfigService } from '../gen/kuma/dp/v1/config_stream_pb.js';
 import { handleBootstrap, hostOfAuthority, type BootstrapContext } from './bootstrap.js';
+import { noHttpMetrics, type DpHttpMetrics } from './http-metrics.js';
 import { isGrpcContentType } from './grpc/request-headers.js';
 
 export type AnyRequest = IncomingMessage | Http2ServerRequest;
@@ -23,6 +24,16 @@ export interface RouteOptions {
   logger: Logger;
   /** Serves a gRPC call (an HTTP/2 POST with a gRPC content type). */
   grpc: (req: Http2ServerRequest, res: Http2ServerResponse) => void;
+  /** Kuma's dp_server_http_* metrics of the plain HTTP requests. */
+  metrics?: DpHttpMetrics;
+}
+
+/** Records the request in the HTTP metrics once its response is over (or the client went away). */
+function observe(metrics: DpHttpMetrics, path: string, req: AnyRequest, res: AnyResponse): void {
+  const end = metrics.begin(path, String(req.method ?? ''));
+  const done = (): void => end(res.statusCode, Number(res.getHeader('content-length') ?? 0));
+  res.once('finish', done);
+  res.once('close', done);
 }
 
 function reply(res: AnyResponse, status: number, body: string, headers: Record<string, string> = {}): void {
@@ -43,13 +54,15 @@ export function notFoundText(path: string): string {
 }
 
 export function createRequestListener(opts: RouteOptions): (req: AnyRequest, res: AnyResponse) => void {
+  const metrics = opts.metrics ?? noHttpMetrics;
   return (req, res) => {
     const path = (req.url ?? '').split('?', 1)[0] ?? '';
+    const contentType = String(req.headers['content-type'] ?? '');
+    if (!(req.httpVersionMajor >= 2 && isGrpcContentType(contentType))) observe(metrics, path, req, res);
     if (path === '/bootstrap') {
       void bootstrapRoute(opts, req, res);
       return;
     }
-    const contentType = String(req.headers['content-type'] ?? '');
     if (path.startsWith(CONFIG_SERVICE_PATH_PREFIX)) {
       if (req.httpVersionMajor < 2) {
         reply(res, 505, `The config stream (${path.slice(0, 200)}) is gRPC: it needs HTTP/2 (negotiated with TLS ALPN "h2") and content-type application/grpc, but this request came over HTTP/${req.httpVersion}. Use a gRPC client.`, {

@@ -34,7 +34,8 @@ export class InsightSubscription {
   readonly id = randomUUID();
   readonly connectTime: Date;
   disconnectTime: Date | undefined;
-  lastUpdateTime: Date | undefined;
+  /** Starts at connectTime, as Kuma's NewSubscriptionStatus does. */
+  lastUpdateTime: Date;
   version: KumaDpVersion | undefined;
   private readonly total = zero();
   private readonly buckets: Record<Bucket, Stats> = { cds: zero(), eds: zero(), lds: zero(), rds: zero() };
@@ -44,6 +45,7 @@ export class InsightSubscription {
     private readonly now: () => Date = () => new Date(),
   ) {
     this.connectTime = now();
+    this.lastUpdateTime = this.connectTime;
   }
 
   private count(kind: ResourceKind, field: keyof Stats): void {
@@ -71,7 +73,7 @@ export class InsightSubscription {
 
   toJson(): JsonObject {
     const status: JsonObject = {};
-    if (this.lastUpdateTime) status['lastUpdateTime'] = formatKumaTime(this.lastUpdateTime);
+    status['lastUpdateTime'] = formatKumaTime(this.lastUpdateTime);
     status['total'] = statsJson(this.total);
     for (const b of ['cds', 'eds', 'lds', 'rds'] as const) status[b] = statsJson(this.buckets[b]);
     const out: JsonObject = {

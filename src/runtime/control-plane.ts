@@ -127,6 +127,7 @@ export async function startControlPlane(cfg: KumaCpConfig, log: Logger, opts: Co
             tokenValidator: await dataplaneTokenValidator(cfg, resources, cleanups),
             controlPlaneInstanceId: instanceId,
             logger: log,
+            metricsRegistry: metrics.registry,
             options: {
               deregistrationDelayMs: cfg.xdsServer.dataplaneDeregistrationDelay,
               insightFlushIntervalMs: cfg.xdsServer.dataplaneStatusFlushInterval,

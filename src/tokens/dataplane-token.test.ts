@@ -80,6 +80,38 @@ describe('dataplane tokens: binding matrix (§8.16)', () => {
     });
   });
 
+  it('a token bound to several tags fails on the one that does not match (Kuma: team=web, env=staging)', async () => {
+    assert.equal(
+      await authenticate(id({ tags: { team: ['web'], env: ['staging'] } })),
+      'dataplane contains tag "env" with value "prod" which is not allowed with this token. Allowed values in token are ["staging"]',
+    );
+  });
+
+  it('service tags declared only on the inbounds (a legacy token; 2.x "missing one tag value")', async () => {
+    const spec = {
+      networking: {
+        address: '10.0.0.1',
+        inbound: [
+          { port: 80, servicePort: 8080, tags: { 'kuma.io/service': 'web' } },
+          { port: 81, servicePort: 8081, tags: { 'kuma.io/service': 'web-api' } },
+        ],
+      },
+    };
+    assert.equal(await authenticate(id({ tags: { 'kuma.io/service': ['web', 'web-api'] } }), dp({}, spec)), undefined);
+    assert.equal(
+      await authenticate(id({ tags: { 'kuma.io/service': ['web'] } }), dp({}, spec)),
+      'dataplane contains tag "kuma.io/service" with value "web-api" which is not allowed with this token. Allowed values in token are ["web"]',
+    );
+  });
+
+  it('a zone proxy Dataplane (listeners, no inbounds) authenticates with a name-bound dataplane token', async () => {
+    const zoneProxy: Resource = {
+      ...dp({}, { networking: { address: '127.0.0.1', listeners: [{ type: 'ZoneIngress', address: '127.0.0.1', port: 10001 }] } }),
+      meta: { ...dp({}).meta, name: 'zone-proxy-1' },
+    };
+    assert.equal(await authenticate(id({ name: 'zone-proxy-1' }), zoneProxy), undefined);
+  });
+
   it('mesh field mismatch is reported when the token validates in the dataplane mesh', () => {
     assert.equal(checkDataplaneTokenBinding(id({ mesh: 'demo' }), dp(labels)), 'proxy mesh from requestor: default is different than in token: demo');
   });
@@ -137,6 +169,42 @@ describe('dataplane tokens: claims and revocation (§8.14)', () => {
       await validator.validate(token, 'default');
     });
   }
+
+  it('rotation in a mesh: a key with a higher serial signs new tokens (kid 2); old tokens hold until key 1 is deleted (Kuma issuer_test)', async () => {
+    await store.create({ type: 'Mesh', meta: { name: 'rot', mesh: '' }, spec: {} });
+    await store.create({ type: 'Secret', meta: { name: 'dataplane-token-signing-key-rot-1', mesh: 'rot' }, spec: { data: secretData(keyDefault) } });
+    const validator = createDataplaneTokenValidator(cache);
+    const kidOf = (t: string) => JSON.parse(Buffer.from(t.split('.')[0] ?? '', 'base64url').toString()).kid as string;
+    const token1 = await issuer().issue(id({ mesh: 'rot' }), DAY);
+    assert.equal(kidOf(token1), '1');
+    await validator.validate(token1, 'rot');
+    await store.create({ type: 'Secret', meta: { name: 'dataplane-token-signing-key-rot-2', mesh: 'rot' }, spec: { data: secretData(keyDemo) } });
+    await tick();
+    const token2 = await issuer().issue(id({ mesh: 'rot' }), DAY);
+    assert.equal(kidOf(token2), '2');
+    await validator.validate(token1, 'rot');
+    await validator.validate(token2, 'rot');
+    await store.delete({ type: 'Secret', mesh: 'rot', name: 'dataplane-token-signing-key-rot-1' });
+    await tick();
+    await assert.rejects(validator.validate(token1, 'rot'), {
+      code: 'ERR_TOKEN_SIGNING_KEY_NOT_FOUND',
+      message: 'there is no signing key with KID 1. Secret of name "dataplane-token-signing-key-rot-1" in mesh "rot" is not found. If signing key was rotated, regenerate the token',
+    });
+    await validator.validate(token2, 'rot');
+  });
+
+  it('a signing key regenerated under the same name: earlier tokens fail their signature, even after a successful validation was cached', async () => {
+    await store.create({ type: 'Mesh', meta: { name: 'regen', mesh: '' }, spec: {} });
+    const key = { type: 'Secret', mesh: 'regen', name: 'dataplane-token-signing-key-regen-1' };
+    await store.create({ type: key.type, meta: { name: key.name, mesh: key.mesh }, spec: { data: secretData(keyDefault) } });
+    const validator = createDataplaneTokenValidator(cache, { inMemoryStore: true });
+    const token = await issuer().issue(id({ name: 'dp-1', mesh: 'regen' }), DAY);
+    await validator.validate(token, 'regen');
+    await store.delete(key);
+    await store.create({ type: key.type, meta: { name: key.name, mesh: key.mesh }, spec: { data: secretData(keyDemo) } });
+    await tick();
+    await assert.rejects(validator.validate(token, 'regen'), { code: 'ERR_TOKEN_BAD_SIGNATURE', message: `${MEMORY_PREFIX}token signature is invalid: crypto/rsa: verification error` });
+  });
 
   it('a mesh-less static key serves every mesh; a meshed one only its mesh', async () => {
     const { loadStaticPublicKeys } = await import('./static-keys.js');

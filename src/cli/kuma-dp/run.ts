@@ -1,15 +1,15 @@
-import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { resolveKumaDpRunSettings, type KumaDpRunFlags } from '../../config/kuma-dp-run.js';
 import { messageOf } from '../../core/errors.js';
-import { loadDataplaneDefinition } from '../../proxy/agent/dataplane-template.js';
 import { startAgent } from '../../proxy/agent/agent.js';
-import type { TokenSource } from '../../proxy/agent/token.js';
+import { checkDataplaneToken, type TokenSource } from '../../proxy/agent/token.js';
 import { createLogger, LOG_LEVELS, type LogLevel } from '../../runtime/logger.js';
 import type { CliIo } from '../io.js';
 import { CliError, collectList, configure } from '../program.js';
+import { loadKumaDpDefinition } from './dataplane-definition.js';
 
 interface RunFlags extends KumaDpRunFlags {
   logLevel: LogLevel;
@@ -36,17 +36,34 @@ export function runCommand(io: CliIo): Command {
     .action(async (flags: RunFlags) => {
       const log = createLogger(flags.logLevel);
       const s = resolveKumaDpRunSettings(flags, io.env);
-      const definition = await loadDataplaneDefinition(s.dataplaneFile, s.dataplaneInline, s.dataplaneVars);
-      const token: TokenSource =
-        s.tokenFile !== ''
-          ? { kind: 'file', path: s.tokenFile }
-          : s.token !== ''
-            ? { kind: 'inline', token: s.token, source: io.env['KUMA_DATAPLANE_RUNTIME_TOKEN'] !== undefined ? 'KUMA_DATAPLANE_RUNTIME_TOKEN' : '--dataplane-token' }
-            : { kind: 'none' };
+      const definition = await loadKumaDpDefinition(s.dataplaneFile, s.dataplaneInline, s.dataplaneVars);
       const tempWorkDir = s.workDir === '';
       const workDir = tempWorkDir ? await mkdtemp(join(tmpdir(), 'kuma-dp-')) : s.workDir;
-      if (tempWorkDir) await chmod(workDir, 0o711);
-      else await mkdir(workDir, { recursive: true, mode: 0o711 });
+      // 0711: other local processes may traverse to sockets inside, but not list or read the files.
+      if (tempWorkDir) {
+        await chmod(workDir, 0o711);
+        log.info({ dir: workDir }, 'generated configurations will be stored in a temporary directory');
+      } else {
+        await mkdir(workDir, { recursive: true, mode: 0o711 });
+      }
+      const mesh = definition?.mesh ?? s.mesh;
+      const name = definition?.name ?? s.name;
+      let token: TokenSource = { kind: 'none' };
+      try {
+        if (s.tokenFile !== '') {
+          token = { kind: 'file', path: s.tokenFile };
+        } else if (s.token !== '') {
+          // As Kuma does: an inline token is kept in <work-dir>/<name> (0600) and used as the token file.
+          const source = io.env['KUMA_DATAPLANE_RUNTIME_TOKEN'] !== undefined ? 'KUMA_DATAPLANE_RUNTIME_TOKEN' : '--dataplane-token';
+          const path = join(workDir, /^[^/\\\0]+$/.test(name) && name !== '.' && name !== '..' ? name : 'dataplane-token');
+          await writeFile(path, checkDataplaneToken(s.token, source), { mode: 0o600 });
+          await chmod(path, 0o600);
+          token = { kind: 'file', path };
+        }
+      } catch (err) {
+        if (tempWorkDir) await rm(workDir, { recursive: true, force: true });
+        throw err;
+      }
       const agent = startAgent(
         {
           cpAddress: s.cpAddress,
@@ -56,14 +73,16 @@ export function runCommand(io: CliIo): Command {
             caPemSource: 'KUMA_CONTROL_PLANE_CA_CERT',
             skipVerify: s.skipVerify,
           },
-          mesh: definition?.mesh ?? s.mesh,
-          name: definition?.name ?? s.name,
+          mesh,
+          name,
           definition,
           token,
           drainTimeMs: s.drainTimeMs,
           readinessPort: s.readinessPort,
           retryBackoffMs: s.retryBackoffMs,
           retryMaxDurationMs: s.retryMaxDurationMs,
+          workDir,
+          dynamicMetadata: io.env['HOST_IP'] ? { HOST_IP: io.env['HOST_IP'] } : {},
         },
         log.child({ name: 'kuma-dp' }),
       );

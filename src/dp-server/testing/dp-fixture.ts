@@ -29,7 +29,7 @@ import { StrictResourceStore } from '../../store/strict-store.js';
 import { ReloadingServerCredentials } from '../../tls/server-credentials.js';
 import { makeCert } from '../../tls/testing/openssl-certs.js';
 import { createDataplaneTokenIssuer, createDataplaneTokenValidator, newSigningKeyPem, SecretCache, type DataplaneIdentity } from '../../tokens/index.js';
-import type { DpServer, DpServerOptions } from '../deps.js';
+import type { DpServer, DpServerDeps, DpServerOptions } from '../deps.js';
 import { createDpServer } from '../dp-server.js';
 
 export interface CertPaths {
@@ -73,6 +73,8 @@ export interface FixtureOptions {
   /** Certificate to serve; default: opensslSelfSigned for localhost, 127.0.0.1, ::1. */
   cert?: (dir: string) => Promise<CertPaths>;
   controlPlaneInstanceId?: string;
+  /** Registry for the DP server's HTTP metrics. */
+  metricsRegistry?: DpServerDeps['metricsRegistry'];
 }
 
 export interface Fixture {
@@ -117,6 +119,7 @@ export async function startFixture(fo: FixtureOptions = {}): Promise<Fixture> {
     tokenValidator: createDataplaneTokenValidator(cache, { inMemoryStore: true }),
     controlPlaneInstanceId: fo.controlPlaneInstanceId ?? 'cp-test-1',
     logger,
+    ...(fo.metricsRegistry === undefined ? {} : { metricsRegistry: fo.metricsRegistry }),
     options: { host: '127.0.0.1', deregistrationDelayMs: 300, insightFlushIntervalMs: 50, recheckDelayMs: 20, ...fo.options },
     });
     await server.start(new AbortController().signal);

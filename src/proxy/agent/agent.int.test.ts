@@ -87,12 +87,16 @@ describe('kuma-dp agent against an in-process DP server', () => {
 
   it('fails fast with the server text when no token is given (422)', async () => {
     const agent = start(await options('dp-notoken', { token: { kind: 'none' } }));
-    await assert.rejects(agent.done, /HTTP 422\): \S/);
+    await assert.rejects(agent.done, {
+      code: 'ERR_DP_BOOTSTRAP_REJECTED',
+      message:
+        "Failed to fetch Envoy bootstrap config. Invalid request: Dataplane Token is required. Generate token using 'kumactl generate dataplane-token > /path/file' and provide it via --dataplane-token-file=/path/file argument to Kuma DP (HTTP 422 from /bootstrap)",
+    });
   });
 
   it('rejects a malformed token before dialling, without echoing it', async () => {
     const agent = start(await options('dp-bad', { token: { kind: 'inline', token: 'not-a-jwt-secret', source: '--dataplane-token' } }));
-    await assert.rejects(agent.done, (err: Error) => /not a JWT/.test(err.message) && !err.message.includes('not-a-jwt-secret'));
+    await assert.rejects(agent.done, (err: Error) => /^dataplane token is invalid, not valid JWT token\. Can't parse it\./.test(err.message) && !err.message.includes('not-a-jwt-secret'));
   });
 
   it('retries 404 until the Dataplane exists', async () => {

@@ -9,6 +9,7 @@ import type { DataplaneConfig } from '../../gen/kuma/dp/v1/config_stream_pb.js';
 import { buildClientTlsOptions, type ClientTlsSettings } from '../../tls/client-options.js';
 import { sleep } from './backoff.js';
 import { fetchBootstrap } from './bootstrap-client.js';
+import { hasLocalIpv6 } from './bootstrap-request.js';
 import { ConfigStreamClient } from './config-stream-client.js';
 import type { DataplaneDefinition } from './dataplane-template.js';
 import { ReadinessServer } from './readiness.js';
@@ -29,6 +30,10 @@ export interface AgentOptions {
   streamBackoff?: { baseMs: number; capMs: number };
   /** How long an unreadable or malformed token file is re-read on reconnect before it is fatal (30 s). */
   tokenGraceMs?: number;
+  /** `--work-dir` (or the temporary one), reported in the bootstrap request. */
+  workDir?: string;
+  /** Kuma's bootstrap dynamicMetadata (`HOST_IP` from the environment). */
+  dynamicMetadata?: Readonly<Record<string, string>>;
 }
 
 export interface RunningAgent {
@@ -62,12 +67,18 @@ export function startAgent(o: AgentOptions, logger: Logger): RunningAgent {
           cpAddress: o.cpAddress,
           tls,
           tlsSettings: o.tls,
-          mesh: o.mesh,
-          name: o.name,
-          token,
-          tokenPath: o.token.kind === 'file' ? o.token.path : '',
-          dataplaneJson: o.definition?.json ?? '',
-          caCertPem: typeof tls.ca === 'string' ? tls.ca : '',
+          request: {
+            mesh: o.mesh,
+            name: o.name,
+            token,
+            tokenPath: o.token.kind === 'file' ? o.token.path : '',
+            dataplaneJson: o.definition?.json ?? '',
+            caCertPem: typeof tls.ca === 'string' ? tls.ca : '',
+            dynamicMetadata: o.dynamicMetadata ?? {},
+            readinessPort: port,
+            workDir: o.workDir ?? '',
+            ipv6Enabled: hasLocalIpv6(),
+          },
           retryBackoffMs: o.retryBackoffMs,
           retryMaxDurationMs: o.retryMaxDurationMs,
         },

@@ -2,29 +2,27 @@
  * `POST /bootstrap` with Kuma's retry rules (spec mtls-dp §2.5): 404 with an empty body (Dataplane
  * not created yet), 5xx and connection failures are retried with a constant backoff up to a total
  * duration; everything that retrying cannot fix fails at once (pain point P-K4: Kuma loops on a wrong
- * CA, a hostname mismatch, a 400/422, and on the API port).
+ * CA, a hostname mismatch, and on the API port; 400/422 fail at once in both). Final errors carry
+ * Kuma's texts (`Failed to fetch Envoy bootstrap config. ...`, `Invalid request: ...`, the
+ * Dataplane-not-found text) so they can be searched for.
  */
 import { request } from 'node:https';
 import type { ConnectionOptions } from 'node:tls';
 import { fromJson } from '@bufbuild/protobuf';
-import { VERSION } from '../../core/version.js';
 import type { Logger } from '../../core/log.js';
 import { BootstrapResponseSchema, type BootstrapResponse } from '../../gen/kuma/dp/v1/config_stream_pb.js';
 import type { ClientTlsSettings } from '../../tls/client-options.js';
 import { explainTlsClientError } from '../../tls/client-errors.js';
 import { sleep } from './backoff.js';
+import { bootstrapRequestJson, type BootstrapRequestInput } from './bootstrap-request.js';
 import { AgentError } from './errors.js';
 
 export interface BootstrapParams {
   cpAddress: URL;
   tls: ConnectionOptions;
   tlsSettings: ClientTlsSettings;
-  mesh: string;
-  name: string;
-  token: string | undefined;
-  tokenPath: string;
-  dataplaneJson: string;
-  caCertPem: string;
+  /** What goes into the request body. */
+  request: BootstrapRequestInput;
   retryBackoffMs: number;
   retryMaxDurationMs: number;
   timeoutMs?: number;
@@ -32,10 +30,29 @@ export interface BootstrapParams {
 
 const API_PORT_HINT = 'this looks like the API server port (5681/5682); the DP server listens on 5678: point --cp-address at the DP server port';
 
+/** Kuma's DpNotFoundErr, word for word. */
+export const DP_NOT_FOUND_TEXT =
+  'Dataplane entity not found. If you are running on Universal please create a Dataplane entity on kuma-cp before starting kuma-dp or pass it to kuma-dp run --dataplane-file=/file. If you are running on Kubernetes, please check the kuma-cp logs to determine why the Dataplane entity could not be created by the automatic sidecar injection.';
+
+/** Kuma's text for go-restful's 404, i.e. the API server port. */
+export const NO_BOOTSTRAP_ENDPOINT_TEXT =
+  'There is no /bootstrap endpoint for provided CP address. Double check if the address passed to the CP has a DP Server port (5678 by default), not HTTP API (5681 by default)';
+
+/** How kuma-dp's run command prefixes a bootstrap that failed for good. */
+export const FETCH_FAILED_PREFIX = 'Failed to fetch Envoy bootstrap config. ';
+
 /** Errors a retry can fix: nothing listening yet, connection dropped, timeouts, DNS hiccups. */
 const TRANSIENT = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'EPIPE', 'ERR_DP_BOOTSTRAP_TIMEOUT']);
 
-class Retryable extends Error {}
+class Retryable extends Error {
+  /** What the final error says when the retries run out (the message itself goes to the log). */
+  constructor(
+    message: string,
+    readonly finalText: string = message,
+  ) {
+    super(message);
+  }
+}
 
 interface HttpAnswer {
   status: number;
@@ -66,9 +83,9 @@ function classifyTransport(err: unknown, p: BootstrapParams): Error {
   const explained = explainTlsClientError(err, ctx);
   if (TRANSIENT.has(code)) return new Retryable(explained);
   if (/wrong version number|packet length too long|http request/i.test(String((err as Error).message))) {
-    return new AgentError('ERR_DP_BOOTSTRAP_API_PORT', `${explained}; ${API_PORT_HINT}`, { cause: err });
+    return new AgentError('ERR_DP_BOOTSTRAP_API_PORT', `${FETCH_FAILED_PREFIX}${explained}; ${API_PORT_HINT}`, { cause: err });
   }
-  return new AgentError('ERR_DP_BOOTSTRAP_TLS', explained, { cause: err });
+  return new AgentError('ERR_DP_BOOTSTRAP_TLS', `${FETCH_FAILED_PREFIX}${explained}`, { cause: err });
 }
 
 function classifyAnswer(a: HttpAnswer, p: BootstrapParams): BootstrapResponse | Error {
@@ -76,32 +93,29 @@ function classifyAnswer(a: HttpAnswer, p: BootstrapParams): BootstrapResponse | 
     try {
       return fromJson(BootstrapResponseSchema, JSON.parse(a.body), { ignoreUnknownFields: true });
     } catch (err) {
-      return new AgentError('ERR_DP_BOOTSTRAP_RESPONSE', `the /bootstrap answer is not what a kuma-ts DP server sends (${(err as Error).message}); is --cp-address pointing at a kuma-ts control plane?`);
+      return new AgentError('ERR_DP_BOOTSTRAP_RESPONSE', `${FETCH_FAILED_PREFIX}the /bootstrap answer is not what a kuma-ts DP server sends (${(err as Error).message}); is --cp-address pointing at a kuma-ts control plane?`);
     }
   }
   const text = a.body.trim();
+  const id = `${JSON.stringify(p.request.mesh)}/${JSON.stringify(p.request.name)}`;
   if (a.status === 404) {
-    if (text === '') {
-      return new Retryable(`Dataplane entity is not yet found: create the Dataplane ${p.mesh}.${p.name} on the control plane (kumactl apply) or pass its definition with --dataplane-file`);
+    if (a.body === '') {
+      return new Retryable(
+        `Dataplane entity is not yet found in the Control Plane (mesh/name ${id}): create it with kumactl apply, or pass its definition with --dataplane-file. Retrying.`,
+        `${DP_NOT_FOUND_TEXT} (looked for mesh/name ${id})`,
+      );
     }
-    return new AgentError('ERR_DP_BOOTSTRAP_API_PORT', `there is no /bootstrap endpoint at ${p.cpAddress.origin} (HTTP 404: ${text.slice(0, 200)}); ${API_PORT_HINT}`);
+    // Kuma retries this one; nothing changes the port while we wait, so fail now (pain point P-K4).
+    return new AgentError('ERR_DP_BOOTSTRAP_API_PORT', `${FETCH_FAILED_PREFIX}${NO_BOOTSTRAP_ENDPOINT_TEXT} (HTTP 404 from ${p.cpAddress.origin}: ${text.slice(0, 200)}); ${API_PORT_HINT}`);
   }
   if (a.status >= 500) return new Retryable(`unexpected status code: ${a.status}${text === '' ? '' : `: ${text.slice(0, 500)}`}`);
-  return new AgentError('ERR_DP_BOOTSTRAP_REJECTED', `the control plane rejected the bootstrap request (HTTP ${a.status}): ${text === '' ? '(empty body)' : text}`);
+  // Kuma's "Invalid request: <body>": never retried, the request itself has to change.
+  return new AgentError('ERR_DP_BOOTSTRAP_REJECTED', `${FETCH_FAILED_PREFIX}Invalid request: ${a.body} (HTTP ${a.status} from /bootstrap)`);
 }
 
 /** Bootstraps, retrying where a retry can help; throws AgentError when it cannot succeed. */
 export async function fetchBootstrap(p: BootstrapParams, logger: Logger, signal: AbortSignal): Promise<BootstrapResponse> {
-  const body = JSON.stringify({
-    mesh: p.mesh,
-    name: p.name,
-    proxyType: 'dataplane',
-    dataplaneToken: p.token ?? '',
-    dataplaneTokenPath: p.tokenPath,
-    dataplaneResource: p.dataplaneJson,
-    caCert: p.caCertPem,
-    version: { kumaDp: { version: VERSION, gitTag: `v${VERSION}`, gitCommit: '', buildDate: '' } },
-  });
+  const body = bootstrapRequestJson(p.request);
   const deadline = Date.now() + p.retryMaxDurationMs;
   for (let attempt = 1; ; attempt++) {
     let outcome: BootstrapResponse | Error;
@@ -112,10 +126,14 @@ export async function fetchBootstrap(p: BootstrapParams, logger: Logger, signal:
     }
     if (!(outcome instanceof Error)) return outcome;
     if (!(outcome instanceof Retryable)) throw outcome;
-    if (Date.now() + p.retryBackoffMs > deadline) {
-      throw new AgentError('ERR_DP_BOOTSTRAP_GAVE_UP', `Failed to fetch the bootstrap config after ${attempt} attempts: ${outcome.message}`);
+    // Kuma's retry.WithMaxDuration: wait the backoff, or what is left of the max duration if less,
+    // and give up once nothing is left.
+    const left = deadline - Date.now();
+    if (left <= 0) {
+      throw new AgentError('ERR_DP_BOOTSTRAP_GAVE_UP', `${FETCH_FAILED_PREFIX}${outcome.finalText} (gave up after ${attempt} attempt(s))`);
     }
-    logger.info({ attempt, reason: outcome.message, retryInMs: p.retryBackoffMs }, 'bootstrap failed, retrying');
-    if (!(await sleep(p.retryBackoffMs, signal))) throw new AgentError('ERR_DP_STOPPED', 'stopped before bootstrap completed');
+    const wait = Math.min(p.retryBackoffMs, left);
+    logger.info({ attempt, reason: outcome.message, retryInMs: wait }, 'bootstrap failed, retrying');
+    if (!(await sleep(wait, signal))) throw new AgentError('ERR_DP_STOPPED', 'stopped before bootstrap completed');
   }
 }

@@ -1,7 +1,8 @@
 /**
  * `--dataplane-file` / `--dataplane` templates (spec mtls-dp §1.4): mustache-style `{{ a.b }}`
  * placeholders filled from `-v a.b=value` (a missing variable renders empty, as in Kuma), then parsed
- * as a REST resource in YAML or JSON. Only variable interpolation is supported (no sections).
+ * as a REST resource in YAML or JSON. The renderer is pluggable: the default here only interpolates;
+ * the kuma-dp command passes the mustache renderer kumactl apply uses (Kuma renders both alike).
  */
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -46,8 +47,19 @@ export function parseDataplaneDefinition(rendered: string, source: string): Data
   return { mesh, name, json: JSON.stringify(res) };
 }
 
-/** Reads (file wins over inline, `-` = stdin), renders and parses the definition; undefined if none. */
-export async function loadDataplaneDefinition(file: string, inline: string, vars: Readonly<Record<string, string>>): Promise<DataplaneDefinition | undefined> {
+/** Fills a template with `-v` variables; throws with a message that names the problem. */
+export type TemplateRenderer = (text: string, vars: Readonly<Record<string, string>>) => string;
+
+/**
+ * Reads (file wins over inline, `-` = stdin), renders and parses the definition; undefined if none.
+ * `render` defaults to plain `{{ var }}` substitution; kuma-dp passes its full mustache renderer.
+ */
+export async function loadDataplaneDefinition(
+  file: string,
+  inline: string,
+  vars: Readonly<Record<string, string>>,
+  render: TemplateRenderer = renderTemplate,
+): Promise<DataplaneDefinition | undefined> {
   let text: string;
   let source: string;
   if (file !== '') {
@@ -63,5 +75,11 @@ export async function loadDataplaneDefinition(file: string, inline: string, vars
   } else {
     return undefined;
   }
-  return parseDataplaneDefinition(renderTemplate(text, vars), source);
+  let rendered: string;
+  try {
+    rendered = render(text, vars);
+  } catch (err) {
+    throw new AgentError('ERR_DP_TEMPLATE', `could not render the dataplane definition from ${source}: ${(err as Error).message}`);
+  }
+  return parseDataplaneDefinition(rendered, source);
 }

@@ -64,7 +64,7 @@ describe('kuma-dp agent reconnects', () => {
 
       // A token that stays broken past the grace period stops the agent.
       await writeFile(tokenFile, '');
-      const stopped = assert.rejects(agent.done, /dataplane token is invalid, it is empty.*token from file/);
+      const stopped = assert.rejects(agent.done, /dataplane token is invalid, token under file \S+ is empty: .*\(token from file /);
       await b.server.stop();
       await stopped;
     } finally {
