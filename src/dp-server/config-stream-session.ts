@@ -23,6 +23,7 @@ import { liveRejection, StreamError, streamErrors } from './stream-errors.js';
 import { StreamFlow } from './stream-flow.js';
 import type { LiveStream } from './stream-registry.js';
 import type { Credential, ResponseSink, StreamServices } from './stream-services.js';
+import { tokenExpiryMs, whenExpired } from './token-expiry.js';
 
 export type { Credential, ResponseSink, StreamServices } from './stream-services.js';
 
@@ -48,6 +49,8 @@ export class ConfigStreamSession implements LiveStream {
   private readonly sub: InsightSubscription;
   private tracker: InsightTracker | undefined;
   private recheckTimer: NodeJS.Timeout | undefined;
+  /** Re-checks the token when it expires (the validator then ends the stream). */
+  private cancelExpiry: (() => void) | undefined;
   private work: Promise<void> = Promise.resolve();
   /** Tasks queued on `work` and not finished. */
   private pendingTasks = 0;
@@ -226,6 +229,7 @@ export class ConfigStreamSession implements LiveStream {
     const dataplane = template ? unsavedDataplane(template) : await this.storedDataplane(streamErrors.notFound(req.nodeId));
     if (this.credential.count > 1) throw streamErrors.credentialCount(this.credential.count);
     await this.svc.authenticator.authenticate(this.credential.value, dataplane);
+    this.armExpiry();
     // The proxy may vanish during any await: cleanup() has run then, and this stream must not
     // register itself anywhere afterwards.
     if (this.cleanedUp) return;
@@ -298,6 +302,18 @@ export class ConfigStreamSession implements LiveStream {
     for (const kind of this.subscribed) await this.push(kind, false);
   }
 
+  private armExpiry(): void {
+    if (this.cancelExpiry !== undefined || this.svc.authenticator.type === 'none') return;
+    const expiresAt = tokenExpiryMs(this.credential.value);
+    if (expiresAt === undefined) return;
+    this.cancelExpiry = whenExpired(expiresAt, () => {
+      this.cancelExpiry = undefined;
+      if (this.finished) return;
+      this.log.info({}, 'the dataplane token of this stream expired; re-checking it');
+      this.serialized(() => this.recheckNow());
+    });
+  }
+
   private async cleanup(): Promise<void> {
     if (this.cleanedUp) return;
     this.cleanedUp = true;
@@ -305,6 +321,7 @@ export class ConfigStreamSession implements LiveStream {
     this.flow.stop();
     clearTimeout(this.firstRequestTimer);
     if (this.recheckTimer) clearTimeout(this.recheckTimer);
+    this.cancelExpiry?.();
     try {
       if (this.active) this.svc.registry.remove(this);
       if (this.tracker) await this.tracker.close();

@@ -280,6 +280,16 @@ describe('config stream', () => {
       }
     });
 
+    it('a token expiring while its stream is live closes the stream', async () => {
+      const token = await fx.issue({ mesh: 'default', name: 'short-lived' }, 2000);
+      const { s } = await connected('short-lived', token);
+      const started = Date.now();
+      const err = await s.error(5000);
+      assert.equal(err.code, Code.Unauthenticated);
+      assert.match(err.rawMessage, /expired/);
+      assert.ok(Date.now() - started < 4000);
+    });
+
     it('deleting the signing key closes the stream', async () => {
       await fx.resources.create({ type: 'Mesh', meta: { mesh: '', name: 'keys' }, spec: {} });
       const token = await fx.issue({ mesh: 'keys', name: 'k-1' });
