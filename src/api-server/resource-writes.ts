@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { enabledBackendName, mtlsWithoutPermissionWarning } from '../managers/mesh-ca/index.js';
 import type { ResourceTypeDescriptor } from '../core/resources/descriptor.js';
 import { computeLabels } from '../core/resources/labels.js';
 import { dns1035LabelErrors } from '../core/resources/meta-rules.js';
@@ -63,8 +64,13 @@ function checkWorkloadLabel(ctx: ApiContext, desc: ResourceTypeDescriptor, label
   }
 }
 
-function successBody(desc: ResourceTypeDescriptor, name: string, body: ResourceBody): string {
+async function successBody(ctx: ApiContext, desc: ResourceTypeDescriptor, name: string, body: ResourceBody): Promise<string> {
   const warnings = deprecationsOf(desc, { name, spec: body.spec });
+  // Ours: mTLS on with no MeshTrafficPermission denies all traffic (as in Kuma); say so.
+  if (desc.name === 'Mesh' && enabledBackendName(body.spec) !== '') {
+    const mtps = await ctx.resources.list('MeshTrafficPermission', { mesh: name, pageSize: 1 });
+    if (mtps.total === 0) warnings.push(mtlsWithoutPermissionWarning(name));
+  }
   return toJson(warnings.length > 0 ? { warnings } : {});
 }
 
@@ -102,7 +108,7 @@ export function putResource(ctx: ApiContext, desc: ResourceTypeDescriptor, req: 
           ctx.resources.create({ type: desc.name, meta: { name, mesh, labels }, spec: body.spec, ...(desc.hasStatus && body.status !== undefined ? { status: body.status } : {}) }),
         );
         ctx.generations.bump(desc.name);
-        sendJson(reply, 201, successBody(desc, name, body));
+        sendJson(reply, 201, await successBody(ctx, desc, name, body));
         return;
       }
       setAction('update');
@@ -115,7 +121,7 @@ export function putResource(ctx: ApiContext, desc: ResourceTypeDescriptor, req: 
       // Optimistic: the version read above; a concurrent writer in between makes this a 409.
       await step('Failed to update a resource', () => ctx.resources.update(next));
       ctx.generations.bump(desc.name);
-      sendJson(reply, 200, successBody(desc, name, body));
+      sendJson(reply, 200, await successBody(ctx, desc, name, body));
     } catch (err) {
       sendError(ctx, reply, err);
     }

@@ -135,6 +135,18 @@ describe('resources: CRUD, filters, overviews', () => {
     assert.deepEqual([r.status, r.title, r.detail], [404, 'Failed to retrieve Mesh', 'Not found']);
   });
 
+  it('a Mesh with mTLS on and no MeshTrafficPermission gets a warning that all traffic is denied', async () => {
+    const mesh = (name: string): string => JSON.stringify({ type: 'Mesh', name, mtls: { enabledBackend: 'ca-1', backends: [{ name: 'ca-1', type: 'builtin' }] } });
+    const r = await put('/meshes/mtls-warn', mesh('mtls-warn'));
+    assert.equal(r.statusCode, 201, r.body);
+    assert.match(JSON.parse(r.body).warnings[0], /^mTLS is enabled on Mesh "mtls-warn" and the mesh has no MeshTrafficPermission/);
+    const mtp = { type: 'MeshTrafficPermission', mesh: 'mtls-warn', name: 'allow', spec: { targetRef: { kind: 'Mesh' }, from: [{ targetRef: { kind: 'Mesh' }, default: { action: 'Allow' } }] } };
+    assert.equal((await put('/meshes/mtls-warn/meshtrafficpermissions/allow', JSON.stringify(mtp))).statusCode, 201);
+    const again = await put('/meshes/mtls-warn', mesh('mtls-warn'));
+    assert.equal(again.statusCode, 200, again.body);
+    assert.deepEqual(JSON.parse(again.body), {});
+  });
+
   it('Mesh create returns deprecation warnings; mesh-manager errors say "Failed to create a resource"', async () => {
     const r = await put('/meshes/aa.a', JSON.stringify({ type: 'Mesh', name: 'aa.a' }));
     assert.equal(r.statusCode, 201);

@@ -167,3 +167,24 @@ describe('admin token bootstrap (§8.22)', () => {
     assert.ok(keygens > 0);
   });
 });
+
+describe('ResourceManager with the mesh CA hook', () => {
+  it('a Mesh with a builtin backend gets its CA secrets, owned by the Mesh; a broken provided CA is refused', async () => {
+    const { MeshCaManagers } = await import('./mesh-ca/index.js');
+    const store = new StrictResourceStore(new MemoryResourceStore());
+    const manager = new ResourceManager(store, { newSigningKey, meshHook: new MeshCaManagers({ store }) });
+    await manager.create({ type: 'Mesh', meta: { name: 'secure', mesh: '' }, spec: { mtls: { enabledBackend: 'ca-1', backends: [{ name: 'ca-1', type: 'builtin' }] } } });
+    const names = (await manager.list('Secret', { mesh: 'secure' })).items.map((s) => s.meta.name).sort();
+    assert.deepEqual(names.filter((n) => n.includes('ca-builtin')), ['secure.ca-builtin-cert-ca-1', 'secure.ca-builtin-key-ca-1']);
+    await manager.delete({ type: 'Mesh', mesh: '', name: 'secure' });
+    assert.equal((await manager.list('Secret', { mesh: 'secure' })).total, 0);
+    await assert.rejects(
+      manager.create({
+        type: 'Mesh',
+        meta: { name: 'bad-ca', mesh: '' },
+        spec: { mtls: { enabledBackend: 'p', backends: [{ name: 'p', type: 'provided', conf: { cert: { inline: 'bm90IGEgY2VydA==' }, key: { inline: 'bm90IGEga2V5' } } }] } },
+      }),
+      { code: 'ERR_RESOURCE_INVALID' },
+    );
+  });
+});

@@ -11,6 +11,7 @@ import { validateResource } from '../core/resources/validate.js';
 import { ResourceValidationError, type Violation } from '../core/resources/validation.js';
 import type { ChangeListener, DeleteOptions, GetOptions, ListOptions, NewResource, ResourceList, ResourceStore } from '../store/resource-store.js';
 import { MeshNotFoundError } from './errors.js';
+import type { MeshLifecycleHook } from './mesh-ca/index.js';
 import { ensureDataplaneSigningKey, defaultSigningKeyFactory, type SigningKeyFactory } from './signing-keys.js';
 
 export const MESH_TYPE = 'Mesh';
@@ -23,6 +24,8 @@ export interface ResourceManagerOptions {
   unsafeDelete?: boolean;
   /** Makes Dataplane-token signing keys for new meshes (tests reuse one key). */
   newSigningKey?: SigningKeyFactory;
+  /** Mesh CA checks that need I/O and CA creation (MeshCaManagers); absent: no CA handling. */
+  meshHook?: MeshLifecycleHook;
 }
 
 function fail(violations: Violation[]): void {
@@ -58,7 +61,10 @@ export class ResourceManager {
     const desc = this.registry.get(input.type);
     const { name, mesh } = input.meta;
     this.validate(desc, { name, mesh, spec: input.spec });
-    if (desc.name === MESH_TYPE) fail(validateMeshCreate(name, input.spec).list);
+    if (desc.name === MESH_TYPE) {
+      fail(validateMeshCreate(name, input.spec).list);
+      if (this.opts.meshHook) fail(await this.opts.meshHook.validateMesh(name, input.spec));
+    }
     let owner = opts.owner;
     if (desc.scope === 'mesh' && owner === undefined) {
       try {
@@ -74,6 +80,8 @@ export class ResourceManager {
       if (await ensureDataplaneSigningKey(this, name, this.newSigningKey)) {
         this.log.info({ mesh: name }, 'default Dataplane Token Signing Key created');
       }
+      // Kuma creates the CAs after storing a new Mesh (they are owned by it).
+      await this.opts.meshHook?.ensureMeshCas(created);
     }
     return created;
   }
@@ -86,6 +94,11 @@ export class ResourceManager {
     if (desc.name === MESH_TYPE) {
       const current = await this.store.get({ type: MESH_TYPE, mesh: '', name }, { version: resource.meta.version });
       fail(validateMeshUpdate(name, current.spec, resource.spec).list);
+      if (this.opts.meshHook) {
+        fail(await this.opts.meshHook.validateMesh(name, resource.spec));
+        // Before storing: proxies told about the new backend must find its CA.
+        await this.opts.meshHook.ensureMeshCas(resource);
+      }
     }
     return this.store.update(resource);
   }

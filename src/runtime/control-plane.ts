@@ -9,6 +9,7 @@ import { KumaError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import { IMPLEMENTATION, PRODUCT, VERSION } from '../core/version.js';
 import { prefetchedSigningKeys, ResourceManager, type SigningKeyFactory } from '../managers/index.js';
+import { MeshCaManagers } from '../managers/mesh-ca/index.js';
 import { StrictResourceStore } from '../store/strict-store.js';
 import { CertWatcherRegistry } from '../tls/cert-watcher-registry.js';
 import type { TlsServerSettings } from '../tls/server-credentials.js';
@@ -96,7 +97,8 @@ export async function startControlPlane(cfg: KumaCpConfig, log: Logger, opts: Co
     const backend = await openStoreBackend(cfg, { instanceId, log });
     cleanups.push(() => backend.close());
     const store = new StrictResourceStore(backend.store);
-    const resources = new ResourceManager(store, { logger: log, unsafeDelete: cfg.store.unsafeDelete, newSigningKey });
+    const meshCas = new MeshCaManagers({ store, logger: log });
+    const resources = new ResourceManager(store, { logger: log, unsafeDelete: cfg.store.unsafeDelete, newSigningKey, meshHook: meshCas });
     const apiTokens = await createApiTokens(resources, cfg);
     cleanups.push(() => apiTokens.close());
     const leaderGate = new LeaderGate(
