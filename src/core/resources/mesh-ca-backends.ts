@@ -86,9 +86,18 @@ export function validateMeshUpdate(name: string, previous: JsonObject, next: Jso
   const v = new Violations();
   const prevBackend = strAt(objAt(previous, 'mtls'), 'enabledBackend');
   const nextBackend = strAt(objAt(next, 'mtls'), 'enabledBackend');
-  if (mtlsEnabled(previous) && mtlsEnabled(next) && prevBackend !== nextBackend) {
-    v.add('mtls.enabledBackend', 'Changing CA when mTLS is enabled is forbidden. Disable mTLS first and then change the CA');
+  // Switching to a backend that was already listed is a rotation: proxies have trusted its root since
+  // it was added. Switching to one that appears only now would leave them unable to verify each other.
+  if (mtlsEnabled(previous) && mtlsEnabled(next) && prevBackend !== nextBackend && !backendNames(previous).has(nextBackend)) {
+    v.add(
+      'mtls.enabledBackend',
+      'Changing CA when mTLS is enabled is forbidden. Disable mTLS first and then change the CA, or rotate without downtime: first add the new backend next to the enabled one, then switch enabledBackend to it, then remove the old one',
+    );
   }
   v.addAt('', validateCaBackends(name, next));
   return v;
+}
+
+function backendNames(spec: JsonObject): Set<string> {
+  return new Set(arrAt(objAt(spec, 'mtls'), 'backends').map((b) => strAt(b, 'name')));
 }

@@ -22,11 +22,12 @@ test('mtls structural rules with Kuma field paths and texts', () => {
   const spec = {
     mtls: {
       enabledBackend: 'missing',
-      backends: [builtin('ca-1'), builtin('ca-1', { dpCert: { rotation: { expiration: '1 day' } } })],
+      backends: [builtin('ca-1'), builtin('ca-1', { dpCert: { rotation: { expiration: '1 day' } } }), builtin('ca-3')],
     },
   };
   assert.deepEqual(validateMeshSpec(spec).list, [
-    { field: 'mtls.backends', message: 'cannot have more than 1 backends' },
+    // Two backends are allowed (CA rotation; Kuma allows one), three are not.
+    { field: 'mtls.backends', message: 'cannot have more than 2 backends' },
     { field: 'mtls.backends[1].name', message: '"ca-1" name is already used for another backend' },
     { field: 'mtls.dpcert.rotation.expiration', message: 'has to be a valid format' },
     { field: 'mtls.enabledBackend', message: 'has to be set to one of the backends in the mesh' },
@@ -89,8 +90,16 @@ test('mesh create name length and CA change on update', () => {
   assert.deepEqual(validateMeshCreate('a'.repeat(64), {}).list, [{ field: 'name', message: 'cannot be longer than 63 characters' }]);
   const on = (b: string) => ({ mtls: { enabledBackend: b, backends: [builtin(b)] } });
   assert.deepEqual(validateMeshUpdate('m', on('a'), on('b')).list, [
-    { field: 'mtls.enabledBackend', message: 'Changing CA when mTLS is enabled is forbidden. Disable mTLS first and then change the CA' },
+    {
+      field: 'mtls.enabledBackend',
+      message:
+        'Changing CA when mTLS is enabled is forbidden. Disable mTLS first and then change the CA, or rotate without downtime: first add the new backend next to the enabled one, then switch enabledBackend to it, then remove the old one',
+    },
   ]);
+  // Rotation: b was listed next to the enabled a, so switching to it is allowed.
+  const both = (enabled: string) => ({ mtls: { enabledBackend: enabled, backends: [builtin('a'), builtin('b')] } });
+  assert.deepEqual(validateMeshUpdate('m', both('a'), both('b')).list, []);
+  assert.deepEqual(validateMeshUpdate('m', both('b'), on('b')).list, []);
   assert.deepEqual(validateMeshUpdate('m', {}, on('b')).list, []);
   assert.deepEqual(validateMeshUpdate('m', on('a'), on('a')).list, []);
 });

@@ -29,8 +29,11 @@ export const MESH_SPEC_FIELDS = [
   'meshServices',
 ] as const;
 
-/** Kuma allows a single mTLS backend (AllowedMTLSBackends). */
-export const MAX_MTLS_BACKENDS = 1;
+/**
+ * Kuma allows a single mTLS backend (AllowedMTLSBackends); we allow a second one so a CA can be
+ * rotated without a plaintext window (proxies trust both roots while both exist).
+ */
+export const MAX_MTLS_BACKENDS = 2;
 
 /** The backend named by `mtls.enabledBackend`, if mTLS is on and the backend exists. */
 export function enabledCaBackend(spec: JsonObject): JsonObject | undefined {
