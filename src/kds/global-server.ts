@@ -15,7 +15,6 @@ import type { Logger } from '../core/log.js';
 import { ZoneType } from '../core/resources/index.js';
 import {
   DeltaDiscoveryRequestSchema,
-  DeltaDiscoveryResponseSchema,
   KDSSyncService,
   type DeltaDiscoveryRequest,
   type DeltaDiscoveryResponse,
@@ -24,6 +23,7 @@ import type { ResourceManager } from '../managers/index.js';
 import { listen } from '../net/listen.js';
 import type { ReloadingServerCredentials } from '../tls/server-credentials.js';
 import type { ZoneTokenValidator } from '../tokens/index.js';
+import { responseSizeAgainst } from './sync/index.js';
 import { createGlobalSyncHooks } from './sync-wiring.js';
 import { KdsError, KdsStatusError, toConnectError } from './transport/kds-errors.js';
 import { keepSessionAlive } from './transport/keepalive.js';
@@ -201,7 +201,7 @@ export function createKdsGlobalServer(deps: KdsGlobalServerDeps): KdsGlobalServe
         globalToZoneSync: (requests: AsyncIterable<DeltaDiscoveryRequest>, ctx: HandlerContext) =>
           serve<DeltaDiscoveryRequest, DeltaDiscoveryResponse>('globalToZone', requests, ctx, {
             hook: (zone) => (input, send, signal) => sync.globalToZone(zone, input, send, signal),
-            sizeOf: (m) => toBinary(DeltaDiscoveryResponseSchema, m).byteLength,
+            sizeOf: (m) => responseSizeAgainst(m, kds.maxMsgSize),
             onSend: (sub, m) => sub.responseSent(m.typeUrl),
             onReceive: (sub, m) => {
               const introduced = m.node !== undefined && sub.nodeSeen({ version: m.node.version, controlPlaneId: m.node.controlPlaneId, configJson: m.node.configJson });

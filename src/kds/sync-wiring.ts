@@ -17,6 +17,7 @@ import {
   runKdsSender,
   zoneToGlobalReceiver,
   zoneToGlobalSender,
+  WireCache,
   type KdsSenderOptions,
 } from './sync/index.js';
 import type { GlobalSyncHooks, ZoneSyncHooks } from './transport/sync-hooks.js';
@@ -24,8 +25,8 @@ import type { GlobalSyncHooks, ZoneSyncHooks } from './transport/sync-hooks.js';
 /** One response stays well inside one gRPC message. */
 const RESPONSE_BYTES = 4 * 1024 * 1024;
 
-function tuned(opts: KdsSenderOptions, k: { nackBackoff: number; maxMsgSize: number }): KdsSenderOptions {
-  return { ...opts, nackBackoffMs: k.nackBackoff, maxMessageBytes: k.maxMsgSize, maxResponseBytes: Math.min(RESPONSE_BYTES, Math.floor(k.maxMsgSize / 2)) };
+function tuned(opts: KdsSenderOptions, k: { nackBackoff: number; maxMsgSize: number }, wireCache: WireCache): KdsSenderOptions {
+  return { ...opts, nackBackoffMs: k.nackBackoff, maxMessageBytes: k.maxMsgSize, maxResponseBytes: Math.min(RESPONSE_BYTES, Math.floor(k.maxMsgSize / 2)), wireCache };
 }
 
 export interface GlobalSyncParams {
@@ -39,8 +40,11 @@ export function createGlobalSyncHooks(p: GlobalSyncParams): GlobalSyncHooks {
   const kds = p.config.multizone.global.kds;
   const log = p.logger.child({ component: 'kds-sync' });
   const node: Node = create(NodeSchema, { id: 'global', version: VERSION, controlPlaneId: p.instanceId });
+  // One for every zone's stream: what a zone receives does not depend on the zone. It holds
+  // mappings (and watches the store) only while some zone is connected.
+  const wireCache = new WireCache(p.resources);
   return {
-    globalToZone: (zone, requests, send, signal) => runKdsSender(tuned(globalToZoneSender({ resources: p.resources, zone, log }), kds), requests, send, signal),
+    globalToZone: (zone, requests, send, signal) => runKdsSender(tuned(globalToZoneSender({ resources: p.resources, zone, log }), kds, wireCache), requests, send, signal),
     zoneToGlobal: (zone, responses, send, signal) => runKdsReceiver(zoneToGlobalReceiver({ resources: p.resources, zone, node, log }), responses, send, signal),
   };
 }
@@ -64,8 +68,9 @@ export function createZoneSyncHooks(p: ZoneSyncParams): ZoneSyncHooks {
   const kds = p.config.multizone.zone.kds;
   const log = p.logger.child({ component: 'kds-sync' });
   const node = zoneNode(p);
+  const wireCache = new WireCache(p.resources);
   return {
     globalToZone: (responses, send, signal) => runKdsReceiver(globalToZoneReceiver({ resources: p.resources, zone, node, log }), responses, send, signal),
-    zoneToGlobal: (requests, send, signal) => runKdsSender(tuned(zoneToGlobalSender({ resources: p.resources, zone, log }), kds), requests, send, signal),
+    zoneToGlobal: (requests, send, signal) => runKdsSender(tuned(zoneToGlobalSender({ resources: p.resources, zone, log }), kds, wireCache), requests, send, signal),
   };
 }

@@ -6,16 +6,16 @@
  * either stream fails, both are torn down, the failure is logged as what to fix (connect-diagnosis.ts),
  * and it reconnects with jittered exponential backoff (5 s base, 1 min cap, reset after a healthy run).
  */
-import { toBinary } from '@bufbuild/protobuf';
 import { Code, ConnectError, createClient } from '@connectrpc/connect';
 import { createGrpcTransport } from '@connectrpc/connect-node';
 import type { KumaCpConfig } from '../config/kuma-cp-config.js';
 import { messageOf } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import { VERSION } from '../core/version.js';
-import { DeltaDiscoveryResponseSchema, KDSSyncService, type DeltaDiscoveryRequest, type DeltaDiscoveryResponse } from '../gen/kuma/kds/v1/kds_pb.js';
+import { KDSSyncService, type DeltaDiscoveryRequest, type DeltaDiscoveryResponse } from '../gen/kuma/kds/v1/kds_pb.js';
 import type { ResourceManager } from '../managers/index.js';
 import { buildClientTlsOptions, type ClientTlsOptions } from '../tls/client-options.js';
+import { responseSizeAgainst } from './sync/index.js';
 import { createZoneSyncHooks } from './sync-wiring.js';
 import { ReconnectBackoff, sleep } from './transport/backoff.js';
 import { Channel } from './transport/channel.js';
@@ -152,7 +152,7 @@ export function createKdsZoneClient(deps: KdsZoneClientDeps): KdsZoneClient {
     const fromGlobal = observed(client.globalToZoneSync(toGlobalRequests, { headers, signal }), answered, (e) => streamErrors.push(e));
     const requestsFromGlobal = observed(client.zoneToGlobalSync(toGlobalResources, { headers, signal }), answered, (e) => streamErrors.push(e));
     const sendResource = (m: DeltaDiscoveryResponse): Promise<void> => {
-      const size = toBinary(DeltaDiscoveryResponseSchema, m).byteLength;
+      const size = responseSizeAgainst(m, kds.maxMsgSize);
       if (size > kds.maxMsgSize) {
         return Promise.reject(new KdsStatusError(Code.ResourceExhausted, 'ERR_KDS_MESSAGE_TOO_LARGE', `a KDS message to the global (type ${m.typeUrl}) is ${size} bytes, more than maxMsgSize (${kds.maxMsgSize}); raise ${MAX_MSG_SETTINGS}`));
       }

@@ -13,3 +13,5 @@ export {
 } from './directions.js';
 export { hashedName, wireName, splitWireName } from './naming.js';
 export { formatNackDetail, rejectedNames, type Rejection } from './nack.js';
+export { responseSizeAgainst } from './wire.js';
+export { WireCache } from './sender-view.js';

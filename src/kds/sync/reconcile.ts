@@ -32,6 +32,9 @@ const isRefusal = (err: unknown): boolean => REFUSALS.some((c) => hasCode(err, c
 
 const idOf = (mesh: string, name: string): string => `${mesh}\u0000${name}`;
 
+/** Upserts of one response in flight at once. */
+const UPSERT_CONCURRENCY = 16;
+
 interface Upsert {
   wire: string;
   resource: NewResource;
@@ -111,7 +114,7 @@ export class TypeReconciler {
       if (mapped.owner) u.owner = mapped.owner;
       upserts.set(idOf(mesh, name), u);
     }
-    for (const u of upserts.values()) await this.upsert(u, set, summary);
+    await this.upsertAll([...upserts.values()], set, summary);
 
     for (const n of resp.removedResources) {
       const { name, mesh } = splitWireName(n);
@@ -130,6 +133,36 @@ export class TypeReconciler {
       this.initialSet = undefined;
     }
     return summary;
+  }
+
+  /**
+   * The upserts of one response, UPSERT_CONCURRENCY at a time: they are distinct resources of one
+   * type, so their order does not matter, and overlapping them hides store round trips (Postgres)
+   * and the key generation of new Meshes. Outcomes are merged in response order.
+   */
+  private async upsertAll(list: readonly Upsert[], set: InitialSet | undefined, summary: ApplySummary): Promise<void> {
+    const outcomes: ApplySummary[] = list.map(() => ({ created: 0, updated: 0, deleted: 0, rejections: [] }));
+    let next = 0;
+    let broken = false;
+    const worker = async (): Promise<void> => {
+      for (let i = next++; i < list.length && !broken; i = next++) {
+        try {
+          await this.upsert(list[i] as Upsert, set, outcomes[i] as ApplySummary);
+        } catch (err) {
+          broken = true;
+          throw err;
+        }
+      }
+    };
+    const workers = Array.from({ length: Math.min(UPSERT_CONCURRENCY, list.length) }, worker);
+    // Every worker settles before a failure is rethrown: none keeps writing behind the caller's back.
+    const failed = (await Promise.allSettled(workers)).find((r) => r.status === 'rejected');
+    for (const o of outcomes) {
+      summary.created += o.created;
+      summary.updated += o.updated;
+      summary.rejections.push(...o.rejections);
+    }
+    if (failed) throw failed.reason;
   }
 
   private conflict(u: Upsert): string {

@@ -1,12 +1,14 @@
 import { create } from '@bufbuild/protobuf';
 import { messageOf } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
+import type { Resource } from '../../core/resources/resource.js';
 import { DeltaDiscoveryResponseSchema, type DeltaDiscoveryRequest, type DeltaDiscoveryResponse, type KumaResource } from '../../gen/kuma/kds/v1/kds_pb.js';
 import type { ResourceChangedEvent } from '../../store/resource-store.js';
 import type { KdsSenderEvent } from './events.js';
 import { rejectedNames } from './nack.js';
 import { wireName } from './naming.js';
-import { nextChunk, stateVersion, type WireEntry } from './sender-diff.js';
+import { nextChunk, PeerState, type WireEntry } from './sender-diff.js';
+import { SenderTypeView } from './sender-view.js';
 import type { KdsSenderOptions } from './sender.js';
 import { contentVersion, estimateResourceBytes } from './wire.js';
 
@@ -23,18 +25,17 @@ interface TypeState {
   readonly type: string;
   phase: 'initial' | 'live';
   /** What the peer holds: wire name -> version ('' = unknown, resend). */
-  readonly peer: Map<string, string>;
+  readonly peer: PeerState;
   dirty: boolean;
   /** When the first change of the pending burst was seen (0 = send without debounce). */
   dirtySince: number;
   outstanding: Inflight | undefined;
   backoffUntil: number;
   consecutiveNacks: number;
-  /**
-   * The last snapshot, kept only while more chunks of it are owed and no change of the type was
-   * seen since it was taken (so a 10,000-resource initial set is listed once, not once per chunk).
-   */
-  snapshot: Map<string, WireEntry> | undefined;
+  /** What the peer should hold, kept current from change events (listed once, then read per change). */
+  readonly view: SenderTypeView;
+  /** Wire names that may differ between the view and the peer; 'all' = compare everything. */
+  suspects: Set<string> | 'all';
 }
 
 const MiB = 1024 * 1024;
@@ -100,7 +101,8 @@ export class SenderSession {
     let st = this.states.get(type);
     if (req.responseNonce === '') {
       if (!st) {
-        st = { type, phase: 'initial', peer: new Map(), dirty: false, dirtySince: 0, outstanding: undefined, backoffUntil: 0, consecutiveNacks: 0, snapshot: undefined };
+        const view = new SenderTypeView(type, this.opts.source, (r) => this.wireEntryOf(type, r), this.opts.wireCache);
+        st = { type, phase: 'initial', peer: new PeerState(), dirty: false, dirtySince: 0, outstanding: undefined, backoffUntil: 0, consecutiveNacks: 0, view, suspects: 'all' };
         this.states.set(type, st);
         this.order.push(st);
         this.log.debug({ type }, 'peer subscribed');
@@ -109,6 +111,7 @@ export class SenderSession {
         this.log.info({ type }, 'peer subscribed again; sending the complete set');
         st.phase = 'initial';
         st.peer.clear();
+        st.suspects = 'all';
       }
       this.kick();
       return;
@@ -132,7 +135,10 @@ export class SenderSession {
     // Forget the versions of what was rejected, so it is sent again (after the backoff) or, if it is
     // gone meanwhile, its removal is.
     const names = rejectedNames(message) ?? [...inflight.upserted, ...inflight.removed];
-    for (const n of names) st.peer.set(n, '');
+    for (const n of names) {
+      st.peer.set(n, '');
+      if (st.suspects !== 'all') st.suspects.add(n);
+    }
     const wait = Math.min(this.nackBackoffMs * 2 ** Math.min(st.consecutiveNacks - 1, 20), this.nackBackoffMaxMs);
     st.backoffUntil = Date.now() + wait;
     st.dirty = true;
@@ -146,15 +152,19 @@ export class SenderSession {
 
   onChange(e: ResourceChangedEvent): void {
     if (e.op === 'resync') {
-      for (const st of this.order) this.markDirty(st);
+      for (const st of this.order) {
+        st.view.resync();
+        this.markDirty(st);
+      }
       return;
     }
     const st = this.states.get(e.type);
-    if (st) this.markDirty(st);
+    if (!st) return;
+    st.view.changed(e.mesh, e.name);
+    this.markDirty(st);
   }
 
   private markDirty(st: TypeState): void {
-    st.snapshot = undefined;
     if (st.dirty) return;
     st.dirty = true;
     st.dirtySince = Date.now();
@@ -223,10 +233,9 @@ export class SenderSession {
   private async sendNext(st: TypeState): Promise<boolean> {
     const initial = st.phase === 'initial';
     if (!initial) st.dirty = false;
-    let current = st.snapshot;
-    st.snapshot = undefined;
+    let current: ReadonlyMap<string, WireEntry>;
     try {
-      current ??= await this.snapshot(st.type);
+      current = await st.view.current();
     } catch (err) {
       this.log.error({ type: st.type, err: messageOf(err), retryInMs: this.nackBackoffMs }, 'could not list resources to send; retrying');
       st.backoffUntil = Date.now() + this.nackBackoffMs;
@@ -235,7 +244,14 @@ export class SenderSession {
       return false;
     }
     if (this.stopped) return false;
-    const chunk = nextChunk(current, st.peer, { includeRemovals: !initial, maxBytes: this.maxResponseBytes });
+    const changed = st.view.drainChanges();
+    if (changed === 'all') st.suspects = 'all';
+    else if (st.suspects !== 'all') for (const n of changed) st.suspects.add(n);
+    const candidates = st.suspects === 'all' ? {} : { candidates: st.suspects };
+    const chunk = nextChunk(current, st.peer.versions, { includeRemovals: !initial, maxBytes: this.maxResponseBytes, ...candidates });
+    // Once nothing more is owed the view and the peer agree, so nothing is suspect until the next
+    // change. Not after an initial set: it leaves removals owed (it never carries any).
+    if (!chunk.more && !initial) st.suspects = new Set();
     if (!initial && chunk.upserts.length === 0 && chunk.removed.length === 0) return false;
     for (const e of chunk.upserts) st.peer.set(e.name, e.version);
     for (const n of chunk.removed) st.peer.delete(n);
@@ -246,13 +262,11 @@ export class SenderSession {
       nonce,
       initial,
       // Empty only on the chunks of an initial set that more chunks follow.
-      systemVersionInfo: initial && chunk.more ? '' : stateVersion(st.peer),
+      systemVersionInfo: initial && chunk.more ? '' : st.peer.version(),
       resources: chunk.upserts.map((e) => ({ name: e.name, version: e.version, resource: e.wire })),
       removedResources: chunk.removed,
     });
     st.outstanding = { nonce, upserted: chunk.upserts.map((e) => e.name), removed: chunk.removed };
-    // Reused for the next chunk unless a change event drops it first (markDirty).
-    if (chunk.more) st.snapshot = current;
     if (lastOfInitial) st.phase = 'live';
     if (!initial && chunk.more) {
       st.dirty = true;
@@ -264,29 +278,24 @@ export class SenderSession {
     return true;
   }
 
-  /** Everything of `type` this peer should hold, by wire name, in store order. */
-  private async snapshot(type: string): Promise<Map<string, WireEntry>> {
-    const { items } = await this.opts.source.list(type);
-    const out = new Map<string, WireEntry>();
-    for (const r of items) {
-      let w: KumaResource | undefined;
-      try {
-        w = this.opts.toWire(r);
-      } catch (err) {
-        this.warnOnce(`wire:${type}:${r.meta.mesh}:${r.meta.name}:${r.meta.version}`, { type, name: r.meta.name, mesh: r.meta.mesh, err: messageOf(err) }, 'resource cannot be converted for the peer; not sending it');
-        continue;
-      }
-      if (!w) continue;
-      const name = wireName(w.name, w.mesh);
-      const version = contentVersion(w);
-      const bytes = estimateResourceBytes(name, version, w);
-      if (bytes > this.maxMessageBytes - 1024) {
-        this.warnOnce(`size:${type}:${name}:${version}`, { type, name, bytes, limit: this.maxMessageBytes }, 'resource is larger than a KDS message may be; not sending it');
-        continue;
-      }
-      out.set(name, { name, version, wire: w, bytes });
+  /** The wire entry of one resource for this peer; undefined when it is not sent (filtered, unconvertible, too big). */
+  private wireEntryOf(type: string, r: Resource): WireEntry | undefined {
+    let w: KumaResource | undefined;
+    try {
+      w = this.opts.toWire(r);
+    } catch (err) {
+      this.warnOnce(`wire:${type}:${r.meta.mesh}:${r.meta.name}:${r.meta.version}`, { type, name: r.meta.name, mesh: r.meta.mesh, err: messageOf(err) }, 'resource cannot be converted for the peer; not sending it');
+      return undefined;
     }
-    return out;
+    if (!w) return undefined;
+    const name = wireName(w.name, w.mesh);
+    const version = contentVersion(w);
+    const bytes = estimateResourceBytes(name, version, w);
+    if (bytes > this.maxMessageBytes - 1024) {
+      this.warnOnce(`size:${type}:${name}:${version}`, { type, name, bytes, limit: this.maxMessageBytes }, 'resource is larger than a KDS message may be; not sending it');
+      return undefined;
+    }
+    return { name, version, wire: w, bytes };
   }
 
   fail(err: unknown): void {
@@ -300,6 +309,7 @@ export class SenderSession {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     await this.pumping;
+    for (const st of this.order) st.view.close();
   }
 }
 

@@ -4,7 +4,7 @@ import { create } from '@bufbuild/protobuf';
 import { AsyncQueue } from '../../core/async-queue.js';
 import { recordingLogger, silentLogger, type Logger } from '../../core/log.js';
 import type { JsonObject } from '../../core/resources/json.js';
-import type { Resource } from '../../core/resources/resource.js';
+import type { Resource, ResourceKey } from '../../core/resources/resource.js';
 import { DeltaDiscoveryRequestSchema, StatusSchema, type DeltaDiscoveryRequest, type DeltaDiscoveryResponse } from '../../gen/kuma/kds/v1/kds_pb.js';
 import type { ResourceChangedEvent } from '../../store/resource-store.js';
 import { formatNackDetail } from './nack.js';
@@ -16,6 +16,18 @@ import { toKumaResource } from './wire.js';
 class FakeSource implements KdsSource {
   private readonly byType = new Map<string, Map<string, Resource>>();
   private readonly listeners = new Set<(e: ResourceChangedEvent) => void>();
+  get?: (key: ResourceKey) => Promise<Resource>;
+
+  /** `withGet`: the sender reads each changed resource; without it, it lists the type on every change. */
+  constructor(withGet: boolean) {
+    if (withGet) {
+      this.get = async (key) => {
+        const r = this.byType.get(key.type)?.get(key.name);
+        if (r === undefined) throw Object.assign(new Error('not found'), { code: 'ERR_RESOURCE_NOT_FOUND' });
+        return r;
+      };
+    }
+  }
 
   put(type: string, name: string, spec: JsonObject, opts: { silent?: boolean } = {}): void {
     const t = this.byType.get(type) ?? new Map<string, Resource>();
@@ -72,9 +84,9 @@ function harness(source: FakeSource, over: Partial<KdsSenderOptions> = {}, log: 
 
 const padded = (i: number): JsonObject => ({ note: `${i}`.padStart(1000, 'x') });
 
-describe('runKdsSender', () => {
+for (const withGet of [false, true]) describe(`runKdsSender (${withGet ? 'reads each changed resource' : 'lists the type on every change'})`, () => {
   it('chunks a big initial set (initial on every chunk, version only on the last), one response in flight, types in order', async () => {
-    const source = new FakeSource();
+    const source = new FakeSource(withGet);
     for (let i = 0; i < 50; i++) source.put('Mesh', `mesh-${i}`, padded(i), { silent: true });
     source.put('GlobalSecret', 'g', { data: '' }, { silent: true });
     const h = harness(source, { maxResponseBytes: 10_000 });
@@ -107,8 +119,33 @@ describe('runKdsSender', () => {
     await h.done;
   });
 
+  it('a resource removed while its chunked initial set is still going out is removed once the set is complete', async () => {
+    const source = new FakeSource(withGet);
+    for (let i = 0; i < 10; i++) source.put('Mesh', `mesh-${i}`, padded(i), { silent: true });
+    const h = harness(source, { maxResponseBytes: 2_500 });
+    h.subscribe('Mesh');
+    await waitFor('first chunk', () => h.responses.length === 1);
+    const first = h.responses[0]!.resources.map((r) => r.name);
+    assert.ok(first.length < 10);
+    source.remove('Mesh', (first[0] ?? '').slice(0, -1));
+    source.put('Mesh', 'late', {});
+    const sent = new Set<string>();
+    const removed: string[] = [];
+    for (let i = 0; removed.length === 0; i++) {
+      await waitFor(`response ${i}`, () => h.responses.length === i + 1);
+      const r = h.responses[i]!;
+      for (const res of r.resources) sent.add(res.name);
+      removed.push(...r.removedResources);
+      h.ack(r);
+    }
+    assert.deepEqual(removed, [first[0]]);
+    assert.ok(sent.has('late.') && sent.size === 11);
+    h.end();
+    await h.done;
+  });
+
   it('a burst of changes is one delta; resync sends exactly the difference', async () => {
-    const source = new FakeSource();
+    const source = new FakeSource(withGet);
     source.put('Mesh', 'a', {}, { silent: true });
     source.put('Mesh', 'b', {}, { silent: true });
     const h = harness(source);
@@ -143,7 +180,7 @@ describe('runKdsSender', () => {
 
   it('unknown types are logged once and ignored; a NACK backs off and resends what it names', async () => {
     const log = recordingLogger();
-    const source = new FakeSource();
+    const source = new FakeSource(withGet);
     source.put('Mesh', 'a', {}, { silent: true });
     source.put('Mesh', 'b', {}, { silent: true });
     const h = harness(source, {}, log);
@@ -174,7 +211,7 @@ describe('runKdsSender', () => {
 
   it('a resource that cannot be converted is skipped (logged once); the rest is sent', async () => {
     const log = recordingLogger();
-    const source = new FakeSource();
+    const source = new FakeSource(withGet);
     for (const n of ['a', 'bad', 'c']) source.put('Mesh', n, {}, { silent: true });
     const h = harness(
       source,
@@ -199,7 +236,7 @@ describe('runKdsSender', () => {
   });
 
   it('rejects when sending fails; returns when aborted', async () => {
-    const source = new FakeSource();
+    const source = new FakeSource(withGet);
     source.put('Mesh', 'a', {}, { silent: true });
     const requests = new AsyncQueue<DeltaDiscoveryRequest>();
     const ac = new AbortController();

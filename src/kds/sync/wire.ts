@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { create } from '@bufbuild/protobuf';
+import { create, toBinary } from '@bufbuild/protobuf';
 import type { ResourceTypeDescriptor } from '../../core/resources/descriptor.js';
 import type { JsonObject, JsonValue } from '../../core/resources/json.js';
 import { isObject } from '../../core/resources/json.js';
-import { KumaResourceSchema, type KumaResource } from '../../gen/kuma/kds/v1/kds_pb.js';
+import { DeltaDiscoveryResponseSchema, KumaResourceSchema, type DeltaDiscoveryResponse, type KumaResource } from '../../gen/kuma/kds/v1/kds_pb.js';
 
 // The KumaResource wire form: canonical JSON (so equal content always has equal bytes and an equal
 // version), content versions, size estimates for chunking, and decoding with the REST parser's rules.
@@ -48,13 +48,43 @@ export function contentVersion(w: KumaResource): string {
 }
 
 /**
- * An upper bound of the protobuf size of one `Resource` entry (tags, lengths, map entries), from the
- * UTF-8 lengths of its strings; used to cut responses before they approach the gRPC message limit.
+ * An upper bound of the protobuf size of one `Resource` entry (every tag and length counted at its
+ * largest, 6 bytes), from the UTF-8 lengths of its strings; used to cut responses well before they
+ * approach the gRPC message limit.
  */
 export function estimateResourceBytes(name: string, version: string, w: KumaResource): number {
-  let n = 16 + Buffer.byteLength(name) + version.length + Buffer.byteLength(w.name) + Buffer.byteLength(w.mesh) + Buffer.byteLength(w.specJson);
-  for (const k in w.labels) n += 12 + Buffer.byteLength(k) + Buffer.byteLength(w.labels[k] ?? '');
+  let n = 42 + Buffer.byteLength(name) + version.length + Buffer.byteLength(w.name) + Buffer.byteLength(w.mesh) + Buffer.byteLength(w.specJson);
+  for (const k in w.labels) n += 18 + Buffer.byteLength(k) + Buffer.byteLength(w.labels[k] ?? '');
   return n;
+}
+
+/** A length-delimited field at its largest: tag, 5-byte length, the UTF-8 bytes. */
+const field = (s: string): number => 6 + Buffer.byteLength(s);
+
+/**
+ * An upper bound of a response's protobuf size, computed from its strings without encoding it
+ * (every tag and length counted at its largest).
+ */
+export function responseSizeBound(m: DeltaDiscoveryResponse): number {
+  let n = field(m.systemVersionInfo) + field(m.typeUrl) + field(m.nonce) + 2;
+  for (const r of m.resources) {
+    n += 6 + field(r.name) + field(r.version);
+    const w = r.resource;
+    if (!w) continue;
+    n += 6 + field(w.name) + field(w.mesh) + field(w.specJson);
+    for (const k in w.labels) n += 6 + field(k) + field(w.labels[k] ?? '');
+  }
+  for (const name of m.removedResources) n += field(name);
+  return n;
+}
+
+/**
+ * The size to check a response against `limit`: the cheap bound when that is within the limit,
+ * else the exact encoded size (encoding a large response twice, once to measure it, is costly).
+ */
+export function responseSizeAgainst(m: DeltaDiscoveryResponse, limit: number): number {
+  const bound = responseSizeBound(m);
+  return bound <= limit ? bound : toBinary(DeltaDiscoveryResponseSchema, m).byteLength;
 }
 
 /** Labels equal as maps. */
