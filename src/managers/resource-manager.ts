@@ -24,6 +24,11 @@ export interface ResourceManagerOptions {
   unsafeDelete?: boolean;
   /** Makes Dataplane-token signing keys for new meshes (tests reuse one key). */
   newSigningKey?: SigningKeyFactory;
+  /**
+   * A zone connected to a global: Meshes arrive over KDS with the global's Dataplane-token signing
+   * keys, so none is generated here (Kuma's zone makes none either).
+   */
+  federatedZone?: boolean;
   /** Mesh CA checks that need I/O and CA creation (MeshCaManagers); absent: no CA handling. */
   meshHook?: MeshLifecycleHook;
 }
@@ -77,7 +82,7 @@ export class ResourceManager {
     }
     const created = await this.store.create(input, owner ? { owner } : {});
     if (desc.name === MESH_TYPE) {
-      if (await ensureDataplaneSigningKey(this, name, this.newSigningKey)) {
+      if (!this.opts.federatedZone && (await ensureDataplaneSigningKey(this, name, this.newSigningKey))) {
         this.log.info({ mesh: name }, 'default Dataplane Token Signing Key created');
       }
       // Kuma creates the CAs after storing a new Mesh (they are owned by it).

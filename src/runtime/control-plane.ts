@@ -98,7 +98,13 @@ export async function startControlPlane(cfg: KumaCpConfig, log: Logger, opts: Co
     cleanups.push(() => backend.close());
     const store = new StrictResourceStore(backend.store);
     const meshCas = new MeshCaManagers({ store, logger: log });
-    const resources = new ResourceManager(store, { logger: log, unsafeDelete: cfg.store.unsafeDelete, newSigningKey, meshHook: meshCas });
+    const resources = new ResourceManager(store, {
+      logger: log,
+      unsafeDelete: cfg.store.unsafeDelete,
+      newSigningKey,
+      meshHook: meshCas,
+      federatedZone: cfg.mode === 'zone' && cfg.multizone.zone.globalAddress !== '',
+    });
     const apiTokens = await createApiTokens(resources, cfg);
     cleanups.push(() => apiTokens.close());
     const leaderGate = new LeaderGate(
