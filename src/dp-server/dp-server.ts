@@ -18,7 +18,7 @@ import { resolveDpServerOptions } from './deps.js';
 import { createDpHttpMetrics } from './http-metrics.js';
 import { CONFIG_SERVICE_PATH_PREFIX, createRequestListener } from './http-routes.js';
 import { DataplaneInsightSink } from './insight-sink.js';
-import { keepSessionAlive } from './keepalive.js';
+import { keepSessionAlive } from '../net/http2-keepalive.js';
 import { MeshParts } from './mesh-parts.js';
 import { reactToChange } from './store-reactions.js';
 import { streamErrors } from './stream-errors.js';

@@ -26,7 +26,7 @@ import type { ZoneTokenValidator } from '../tokens/index.js';
 import { responseSizeAgainst } from './sync/index.js';
 import { createGlobalSyncHooks } from './sync-wiring.js';
 import { KdsError, KdsStatusError, toConnectError } from './transport/kds-errors.js';
-import { keepSessionAlive } from './transport/keepalive.js';
+import { keepSessionAlive } from '../net/http2-keepalive.js';
 import { readKdsMetadata } from './transport/metadata.js';
 import { closeLater, inputStatus, MAX_MSG_SETTINGS, peerCertificateOf, peerOf, type Peer } from './transport/server-support.js';
 import { runHook, type Hook } from './transport/stream-runner.js';

@@ -8,7 +8,7 @@
 import { connect, type ClientHttp2Session, type ClientHttp2Stream, type ClientSessionRequestOptions, type OutgoingHttpHeaders, type SecureClientSessionOptions } from 'node:http2';
 import type { GrpcTransportOptions } from '@connectrpc/connect-node';
 import { KdsError } from './kds-errors.js';
-import { keepSessionAlive, type KeepaliveOptions } from './keepalive.js';
+import { keepSessionAlive, type KeepaliveOptions } from '../../net/http2-keepalive.js';
 
 /** connect-node's session-manager shape (not exported by name). */
 type SessionManager = NonNullable<GrpcTransportOptions['sessionManager']>;

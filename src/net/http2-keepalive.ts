@@ -1,7 +1,8 @@
 /**
- * HTTP/2 keepalive of KDS connections on the global (Kuma's gRPC keepalive: 15 s time, 15 s timeout).
- * A zone control plane that vanished without closing TCP (power loss, partition) is noticed within
- * interval + timeout; its streams end, its ZoneInsight shows it offline, and its name is free again.
+ * HTTP/2 keepalive (Kuma's gRPC keepalive: 15 s time, 15 s timeout), for the DP server's config
+ * streams and both ends of KDS. A peer that vanished without closing TCP (power loss, partition) is
+ * noticed within interval + timeout: its streams end (a proxy's Dataplane can be deregistered, a
+ * zone shows offline and its name is free again).
  */
 import type { Http2Session } from 'node:http2';
 
