@@ -5,6 +5,7 @@ import { ResourceKind } from '../gen/kuma/dp/v1/config_stream_pb.js';
 import { createDataplaneTokenIssuer } from '../tokens/index.js';
 import { Code, dataplaneTemplate, secretData, startFixture, type Fixture } from './testing/dp-fixture.js';
 import { curlStreamCall } from './testing/curl-grpc.js';
+import { dataplaneOf } from './testing/payload.js';
 
 async function eventually<T>(check: () => Promise<T | undefined> | T | undefined, timeoutMs = 5000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -72,7 +73,7 @@ describe('config stream', () => {
     const r2 = await s.next();
     assert.equal(r2.nonce, '2');
     assert.notEqual(r2.versionInfo, r1.versionInfo);
-    assert.equal(r2.payload.value?.desired?.address, '10.0.0.6');
+    assert.equal(dataplaneOf(r2)?.desired?.address, '10.0.0.6');
     s.send({ kind: ResourceKind.DATAPLANE, versionInfo: r1.versionInfo, responseNonce: r2.nonce, errorDetail: { code: 3, message: 'port 15001 is already in use' } });
 
     const sub = await eventually(async () => {
@@ -101,13 +102,13 @@ describe('config stream', () => {
   it('pushes Mesh changes (mTLS enabled) to the streams of that mesh', async () => {
     const token = await fx.issue({ mesh: 'default', name: 'mtls-1' });
     const { s, first } = await connected('mtls-1', token);
-    assert.equal(first.payload.value?.mesh?.mtlsEnabled, false);
+    assert.equal(dataplaneOf(first)?.mesh?.mtlsEnabled, false);
     const mesh = await fx.resources.get({ type: 'Mesh', mesh: '', name: 'default' });
     await fx.resources.update({ ...mesh, spec: { mtls: { enabledBackend: 'ca-1', backends: [{ name: 'ca-1', type: 'builtin' }] } } });
     try {
       const r = await s.next();
-      assert.equal(r.payload.value?.mesh?.mtlsEnabled, true);
-      assert.equal(r.payload.value?.mesh?.mtlsBackend, 'ca-1');
+      assert.equal(dataplaneOf(r)?.mesh?.mtlsEnabled, true);
+      assert.equal(dataplaneOf(r)?.mesh?.mtlsBackend, 'ca-1');
     } finally {
       const m = await fx.resources.get({ type: 'Mesh', mesh: '', name: 'default' });
       await fx.resources.update({ ...m, spec: {} });

@@ -8,6 +8,7 @@ import { encodeMessage } from './grpc/framing.js';
 import { Code, dataplaneTemplate, startFixture, type Fixture } from './testing/dp-fixture.js';
 import { http2 } from './testing/http-clients.js';
 import { RawGrpcCall, type CallStatus } from './testing/raw-grpc-call.js';
+import { dataplaneOf } from './testing/payload.js';
 
 type RequestInit = MessageInitShape<typeof DiscoveryRequestSchema>;
 const encode = (r: RequestInit): Uint8Array => toBinary(DiscoveryRequestSchema, create(DiscoveryRequestSchema, r));
@@ -88,8 +89,8 @@ describe('gRPC interop: our framing and the connect client against the DP server
     try {
       const r2 = await raw.nth(2);
       assert.equal(r2.nonce, '2');
-      assert.equal(r2.payload.value?.mesh?.mtlsEnabled, true);
-      assert.equal((await conn.next()).payload.value?.mesh?.mtlsEnabled, true);
+      assert.equal(dataplaneOf(r2)?.mesh?.mtlsEnabled, true);
+      assert.equal(dataplaneOf(await conn.next())?.mesh?.mtlsEnabled, true);
       raw.ack(r2);
     } finally {
       const m = await fx.resources.get({ type: 'Mesh', mesh: '', name: 'default' });
@@ -210,7 +211,7 @@ describe('gRPC interop: our framing and the connect client against the DP server
       return undefined;
     });
     assert.ok(raw.received.length < changes / 2, `${raw.received.length} responses for ${changes} changes`);
-    assert.equal(raw.received.at(-1)?.payload.value?.mesh?.mtlsEnabled, true, 'the last response has the latest state');
+    assert.equal(dataplaneOf(raw.received.at(-1))?.mesh?.mtlsEnabled, true, 'the last response has the latest state');
     const nonces = raw.received.map((r) => Number(r.nonce));
     assert.deepEqual(nonces, [...nonces].sort((a, b) => a - b));
     raw.call.cancel();

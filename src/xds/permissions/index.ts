@@ -1,8 +1,8 @@
 /**
  * MeshTrafficPermission compiled into per-inbound decisions, and the pure evaluator proxies run.
  *
- * decision.ts imports nothing: the proxy (src/proxy, which may not import xds) can take a copy of
- * its types and `decide`, or the lead can move it to core and re-export it here.
+ * The evaluator itself lives in src/core/permissions/decision.ts (the proxy may not import xds);
+ * it is re-exported here.
  */
 export {
   decide,

@@ -27,7 +27,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file kuma/dp/v1/config_stream.proto.
  */
 export const file_kuma_dp_v1_config_stream: GenFile = /*@__PURE__*/
-  fileDesc("Ch5rdW1hL2RwL3YxL2NvbmZpZ19zdHJlYW0ucHJvdG8SCmt1bWEuZHAudjEi0AEKEERpc2NvdmVyeVJlcXVlc3QSDwoHbm9kZV9pZBgBIAEoCRImCgRub2RlGAIgASgLMhgua3VtYS5kcC52MS5Ob2RlTWV0YWRhdGESJgoEa2luZBgDIAEoDjIYLmt1bWEuZHAudjEuUmVzb3VyY2VLaW5kEhQKDHZlcnNpb25faW5mbxgEIAEoCRIWCg5yZXNwb25zZV9ub25jZRgFIAEoCRItCgxlcnJvcl9kZXRhaWwYBiABKAsyFy5rdW1hLmRwLnYxLkVycm9yRGV0YWlsInIKDE5vZGVNZXRhZGF0YRIWCg5kYXRhcGxhbmVfanNvbhgBIAEoCRISCgpwcm94eV90eXBlGAIgASgJEiQKB3ZlcnNpb24YAyABKAsyEy5rdW1hLmRwLnYxLlZlcnNpb24SEAoIZmVhdHVyZXMYBCADKAkiNQoHVmVyc2lvbhIqCgdrdW1hX2RwGAEgASgLMhkua3VtYS5kcC52MS5LdW1hRHBWZXJzaW9uIlkKDUt1bWFEcFZlcnNpb24SDwoHdmVyc2lvbhgBIAEoCRIPCgdnaXRfdGFnGAIgASgJEhIKCmdpdF9jb21taXQYAyABKAkSEgoKYnVpbGRfZGF0ZRgEIAEoCSIsCgtFcnJvckRldGFpbBIMCgRjb2RlGAEgASgFEg8KB21lc3NhZ2UYAiABKAkirwEKEURpc2NvdmVyeVJlc3BvbnNlEiYKBGtpbmQYASABKA4yGC5rdW1hLmRwLnYxLlJlc291cmNlS2luZBIUCgx2ZXJzaW9uX2luZm8YAiABKAkSDQoFbm9uY2UYAyABKAkSMAoJZGF0YXBsYW5lGAogASgLMhsua3VtYS5kcC52MS5EYXRhcGxhbmVDb25maWdIAEIJCgdwYXlsb2FkSgQICxAMSgQIDBANSgQIDRAOIngKD0RhdGFwbGFuZUNvbmZpZxIWCg5kYXRhcGxhbmVfanNvbhgBIAEoCRIiCgRtZXNoGAIgASgLMhQua3VtYS5kcC52MS5NZXNoSW5mbxIpCgdkZXNpcmVkGAMgASgLMhgua3VtYS5kcC52MS5EZXNpcmVkU3RhdGUiRAoITWVzaEluZm8SDAoEbmFtZRgBIAEoCRIUCgxtdGxzX2VuYWJsZWQYAiABKAgSFAoMbXRsc19iYWNrZW5kGAMgASgJIp8BCgxEZXNpcmVkU3RhdGUSDwoHYWRkcmVzcxgBIAEoCRIaChJhZHZlcnRpc2VkX2FkZHJlc3MYAiABKAkSJQoIaW5ib3VuZHMYAyADKAsyEy5rdW1hLmRwLnYxLkluYm91bmQSJwoJb3V0Ym91bmRzGAQgAygLMhQua3VtYS5kcC52MS5PdXRib3VuZBISCgphZG1pbl9wb3J0GAUgASgNIrEBCgdJbmJvdW5kEgwKBHBvcnQYASABKA0SFAoMc2VydmljZV9wb3J0GAIgASgNEhcKD3NlcnZpY2VfYWRkcmVzcxgDIAEoCRIPCgdhZGRyZXNzGAQgASgJEisKBHRhZ3MYBSADKAsyHS5rdW1hLmRwLnYxLkluYm91bmQuVGFnc0VudHJ5GisKCVRhZ3NFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIoQBCghPdXRib3VuZBIMCgRwb3J0GAEgASgNEg8KB2FkZHJlc3MYAiABKAkSLAoEdGFncxgDIAMoCzIeLmt1bWEuZHAudjEuT3V0Ym91bmQuVGFnc0VudHJ5GisKCVRhZ3NFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIpsCChFCb290c3RyYXBSZXNwb25zZRIPCgdub2RlX2lkGAEgASgJEgwKBG1lc2gYAiABKAkSDAoEbmFtZRgDIAEoCRIQCgh4ZHNfaG9zdBgEIAEoCRIQCgh4ZHNfcG9ydBgFIAEoDRITCgtjYV9jZXJ0X3BlbRgGIAEoCRIWCg5kYXRhcGxhbmVfanNvbhgHIAEoCRIYChBkYXRhcGxhbmVfZXhpc3RzGAggASgIEicKCW1lc2hfaW5mbxgJIAEoCzIULmt1bWEuZHAudjEuTWVzaEluZm8SMQoPc3VwcG9ydGVkX2tpbmRzGAogAygOMhgua3VtYS5kcC52MS5SZXNvdXJjZUtpbmQSEgoKYXV0aG5fdHlwZRgLIAEoCSpcCgxSZXNvdXJjZUtpbmQSHQoZUkVTT1VSQ0VfS0lORF9VTlNQRUNJRklFRBAAEhsKF1JFU09VUkNFX0tJTkRfREFUQVBMQU5FEAEiBAgCEAIiBAgDEAMiBAgEEAQyWgoNQ29uZmlnU2VydmljZRJJCgZTdHJlYW0SHC5rdW1hLmRwLnYxLkRpc2NvdmVyeVJlcXVlc3QaHS5rdW1hLmRwLnYxLkRpc2NvdmVyeVJlc3BvbnNlKAEwAWIGcHJvdG8z");
+  fileDesc("Ch5rdW1hL2RwL3YxL2NvbmZpZ19zdHJlYW0ucHJvdG8SCmt1bWEuZHAudjEihwIKEERpc2NvdmVyeVJlcXVlc3QSDwoHbm9kZV9pZBgBIAEoCRImCgRub2RlGAIgASgLMhgua3VtYS5kcC52MS5Ob2RlTWV0YWRhdGESJgoEa2luZBgDIAEoDjIYLmt1bWEuZHAudjEuUmVzb3VyY2VLaW5kEhQKDHZlcnNpb25faW5mbxgEIAEoCRIWCg5yZXNwb25zZV9ub25jZRgFIAEoCRItCgxlcnJvcl9kZXRhaWwYBiABKAsyFy5rdW1hLmRwLnYxLkVycm9yRGV0YWlsEjUKEGlkZW50aXR5X3JlcXVlc3QYByABKAsyGy5rdW1hLmRwLnYxLklkZW50aXR5UmVxdWVzdCIiCg9JZGVudGl0eVJlcXVlc3QSDwoHY3NyX3BlbRgBIAEoCSJyCgxOb2RlTWV0YWRhdGESFgoOZGF0YXBsYW5lX2pzb24YASABKAkSEgoKcHJveHlfdHlwZRgCIAEoCRIkCgd2ZXJzaW9uGAMgASgLMhMua3VtYS5kcC52MS5WZXJzaW9uEhAKCGZlYXR1cmVzGAQgAygJIjUKB1ZlcnNpb24SKgoHa3VtYV9kcBgBIAEoCzIZLmt1bWEuZHAudjEuS3VtYURwVmVyc2lvbiJZCg1LdW1hRHBWZXJzaW9uEg8KB3ZlcnNpb24YASABKAkSDwoHZ2l0X3RhZxgCIAEoCRISCgpnaXRfY29tbWl0GAMgASgJEhIKCmJ1aWxkX2RhdGUYBCABKAkiLAoLRXJyb3JEZXRhaWwSDAoEY29kZRgBIAEoBRIPCgdtZXNzYWdlGAIgASgJIrUCChFEaXNjb3ZlcnlSZXNwb25zZRImCgRraW5kGAEgASgOMhgua3VtYS5kcC52MS5SZXNvdXJjZUtpbmQSFAoMdmVyc2lvbl9pbmZvGAIgASgJEg0KBW5vbmNlGAMgASgJEjAKCWRhdGFwbGFuZRgKIAEoCzIbLmt1bWEuZHAudjEuRGF0YXBsYW5lQ29uZmlnSAASLgoIaWRlbnRpdHkYCyABKAsyGi5rdW1hLmRwLnYxLklkZW50aXR5Q29uZmlnSAASMAoJZW5kcG9pbnRzGAwgASgLMhsua3VtYS5kcC52MS5FbmRwb2ludHNDb25maWdIABI0CgtwZXJtaXNzaW9ucxgNIAEoCzIdLmt1bWEuZHAudjEuUGVybWlzc2lvbnNDb25maWdIAEIJCgdwYXlsb2FkIogDCg5JZGVudGl0eUNvbmZpZxIUCgxtdGxzX2VuYWJsZWQYASABKAgSEAoIY2VydF9wZW0YAiABKAkSEQoJY2hhaW5fcGVtGAMgASgJEhEKCXJvb3RzX3BlbRgEIAEoCRJIChByb290c19ieV9iYWNrZW5kGAUgAygLMi4ua3VtYS5kcC52MS5JZGVudGl0eUNvbmZpZy5Sb290c0J5QmFja2VuZEVudHJ5EhEKCWlzc3VlZF9hdBgGIAEoCRISCgpleHBpcmVzX2F0GAcgASgJEhAKCHJlbmV3X2F0GAggASgJEhYKDmlzc3VlZF9iYWNrZW5kGAkgASgJEhoKEnN1cHBvcnRlZF9iYWNrZW5kcxgKIAMoCRImCgVlcnJvchgLIAEoCzIXLmt1bWEuZHAudjEuRXJyb3JEZXRhaWwSEgoKZXJyb3JfY29kZRgMIAEoCRo1ChNSb290c0J5QmFja2VuZEVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiQQoPRW5kcG9pbnRzQ29uZmlnEi4KCHNlcnZpY2VzGAEgAygLMhwua3VtYS5kcC52MS5TZXJ2aWNlRW5kcG9pbnRzIkwKEFNlcnZpY2VFbmRwb2ludHMSDwoHc2VydmljZRgBIAEoCRInCgllbmRwb2ludHMYAiADKAsyFC5rdW1hLmRwLnYxLkVuZHBvaW50IpgBCghFbmRwb2ludBIPCgdhZGRyZXNzGAEgASgJEgwKBHBvcnQYAiABKA0SLAoEdGFncxgDIAMoCzIeLmt1bWEuZHAudjEuRW5kcG9pbnQuVGFnc0VudHJ5EhIKCm10bHNfcmVhZHkYBCABKAgaKwoJVGFnc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiLQoRUGVybWlzc2lvbnNDb25maWcSGAoQcGVybWlzc2lvbnNfanNvbhgBIAEoCSJ4Cg9EYXRhcGxhbmVDb25maWcSFgoOZGF0YXBsYW5lX2pzb24YASABKAkSIgoEbWVzaBgCIAEoCzIULmt1bWEuZHAudjEuTWVzaEluZm8SKQoHZGVzaXJlZBgDIAEoCzIYLmt1bWEuZHAudjEuRGVzaXJlZFN0YXRlIkQKCE1lc2hJbmZvEgwKBG5hbWUYASABKAkSFAoMbXRsc19lbmFibGVkGAIgASgIEhQKDG10bHNfYmFja2VuZBgDIAEoCSKfAQoMRGVzaXJlZFN0YXRlEg8KB2FkZHJlc3MYASABKAkSGgoSYWR2ZXJ0aXNlZF9hZGRyZXNzGAIgASgJEiUKCGluYm91bmRzGAMgAygLMhMua3VtYS5kcC52MS5JbmJvdW5kEicKCW91dGJvdW5kcxgEIAMoCzIULmt1bWEuZHAudjEuT3V0Ym91bmQSEgoKYWRtaW5fcG9ydBgFIAEoDSKxAQoHSW5ib3VuZBIMCgRwb3J0GAEgASgNEhQKDHNlcnZpY2VfcG9ydBgCIAEoDRIXCg9zZXJ2aWNlX2FkZHJlc3MYAyABKAkSDwoHYWRkcmVzcxgEIAEoCRIrCgR0YWdzGAUgAygLMh0ua3VtYS5kcC52MS5JbmJvdW5kLlRhZ3NFbnRyeRorCglUYWdzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASKEAQoIT3V0Ym91bmQSDAoEcG9ydBgBIAEoDRIPCgdhZGRyZXNzGAIgASgJEiwKBHRhZ3MYAyADKAsyHi5rdW1hLmRwLnYxLk91dGJvdW5kLlRhZ3NFbnRyeRorCglUYWdzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASKbAgoRQm9vdHN0cmFwUmVzcG9uc2USDwoHbm9kZV9pZBgBIAEoCRIMCgRtZXNoGAIgASgJEgwKBG5hbWUYAyABKAkSEAoIeGRzX2hvc3QYBCABKAkSEAoIeGRzX3BvcnQYBSABKA0SEwoLY2FfY2VydF9wZW0YBiABKAkSFgoOZGF0YXBsYW5lX2pzb24YByABKAkSGAoQZGF0YXBsYW5lX2V4aXN0cxgIIAEoCBInCgltZXNoX2luZm8YCSABKAsyFC5rdW1hLmRwLnYxLk1lc2hJbmZvEjEKD3N1cHBvcnRlZF9raW5kcxgKIAMoDjIYLmt1bWEuZHAudjEuUmVzb3VyY2VLaW5kEhIKCmF1dGhuX3R5cGUYCyABKAkqogEKDFJlc291cmNlS2luZBIdChlSRVNPVVJDRV9LSU5EX1VOU1BFQ0lGSUVEEAASGwoXUkVTT1VSQ0VfS0lORF9EQVRBUExBTkUQARIaChZSRVNPVVJDRV9LSU5EX0lERU5USVRZEAISGwoXUkVTT1VSQ0VfS0lORF9FTkRQT0lOVFMQAxIdChlSRVNPVVJDRV9LSU5EX1BFUk1JU1NJT05TEAQyWgoNQ29uZmlnU2VydmljZRJJCgZTdHJlYW0SHC5rdW1hLmRwLnYxLkRpc2NvdmVyeVJlcXVlc3QaHS5rdW1hLmRwLnYxLkRpc2NvdmVyeVJlc3BvbnNlKAEwAWIGcHJvdG8z");
 
 /**
  * Proxy -> control plane.
@@ -79,6 +79,14 @@ export type DiscoveryRequest = Message<"kuma.dp.v1.DiscoveryRequest"> & {
    * @generated from field: kuma.dp.v1.ErrorDetail error_detail = 6;
    */
   errorDetail?: ErrorDetail;
+
+  /**
+   * Kind RESOURCE_KIND_IDENTITY only: the certificate request. Required on the subscription; an
+   * ACK/NACK may omit it (the last one sent stays in force). The private key never leaves the proxy.
+   *
+   * @generated from field: kuma.dp.v1.IdentityRequest identity_request = 7;
+   */
+  identityRequest?: IdentityRequest;
 };
 
 /**
@@ -87,6 +95,30 @@ export type DiscoveryRequest = Message<"kuma.dp.v1.DiscoveryRequest"> & {
  */
 export const DiscoveryRequestSchema: GenMessage<DiscoveryRequest> = /*@__PURE__*/
   messageDesc(file_kuma_dp_v1_config_stream, 0);
+
+/**
+ * The proxy asks for its mesh identity certificate.
+ *
+ * @generated from message kuma.dp.v1.IdentityRequest
+ */
+export type IdentityRequest = Message<"kuma.dp.v1.IdentityRequest"> & {
+  /**
+   * PKCS#10 CSR (PEM) for the proxy's own key (ECDSA P-256 from kuma-dp). It must ask for exactly the
+   * Dataplane's identity URI SANs (its SPIFFE id and kuma:// tag URIs; empty subject, no other SANs,
+   * not a CA). The control plane still builds the certificate from the stored Dataplane; the CSR
+   * checks only make a request for anything else fail loudly (IdentityConfig.error).
+   *
+   * @generated from field: string csr_pem = 1;
+   */
+  csrPem: string;
+};
+
+/**
+ * Describes the message kuma.dp.v1.IdentityRequest.
+ * Use `create(IdentityRequestSchema)` to create a new message.
+ */
+export const IdentityRequestSchema: GenMessage<IdentityRequest> = /*@__PURE__*/
+  messageDesc(file_kuma_dp_v1_config_stream, 1);
 
 /**
  * Sent by the proxy on the first request of a stream.
@@ -132,7 +164,7 @@ export type NodeMetadata = Message<"kuma.dp.v1.NodeMetadata"> & {
  * Use `create(NodeMetadataSchema)` to create a new message.
  */
 export const NodeMetadataSchema: GenMessage<NodeMetadata> = /*@__PURE__*/
-  messageDesc(file_kuma_dp_v1_config_stream, 1);
+  messageDesc(file_kuma_dp_v1_config_stream, 2);
 
 /**
  * The versions of the proxy's components; JSON names match Kuma's DataplaneInsight `version`.
@@ -151,7 +183,7 @@ export type Version = Message<"kuma.dp.v1.Version"> & {
  * Use `create(VersionSchema)` to create a new message.
  */
 export const VersionSchema: GenMessage<Version> = /*@__PURE__*/
-  messageDesc(file_kuma_dp_v1_config_stream, 2);
+  messageDesc(file_kuma_dp_v1_config_stream, 3);
 
 /**
  * @generated from message kuma.dp.v1.KumaDpVersion
@@ -183,7 +215,7 @@ export type KumaDpVersion = Message<"kuma.dp.v1.KumaDpVersion"> & {
  * Use `create(KumaDpVersionSchema)` to create a new message.
  */
 export const KumaDpVersionSchema: GenMessage<KumaDpVersion> = /*@__PURE__*/
-  messageDesc(file_kuma_dp_v1_config_stream, 3);
+  messageDesc(file_kuma_dp_v1_config_stream, 4);
 
 /**
  * Why a proxy rejected a response (the NACK). Counted as "responsesRejected" in the insight and logged.
@@ -211,7 +243,7 @@ export type ErrorDetail = Message<"kuma.dp.v1.ErrorDetail"> & {
  * Use `create(ErrorDetailSchema)` to create a new message.
  */
 export const ErrorDetailSchema: GenMessage<ErrorDetail> = /*@__PURE__*/
-  messageDesc(file_kuma_dp_v1_config_stream, 4);
+  messageDesc(file_kuma_dp_v1_config_stream, 5);
 
 /**
  * Control plane -> proxy: the complete current state of one kind.
@@ -251,6 +283,30 @@ export type DiscoveryResponse = Message<"kuma.dp.v1.DiscoveryResponse"> & {
      */
     value: DataplaneConfig;
     case: "dataplane";
+  } | {
+    /**
+     * kind RESOURCE_KIND_IDENTITY.
+     *
+     * @generated from field: kuma.dp.v1.IdentityConfig identity = 11;
+     */
+    value: IdentityConfig;
+    case: "identity";
+  } | {
+    /**
+     * kind RESOURCE_KIND_ENDPOINTS.
+     *
+     * @generated from field: kuma.dp.v1.EndpointsConfig endpoints = 12;
+     */
+    value: EndpointsConfig;
+    case: "endpoints";
+  } | {
+    /**
+     * kind RESOURCE_KIND_PERMISSIONS.
+     *
+     * @generated from field: kuma.dp.v1.PermissionsConfig permissions = 13;
+     */
+    value: PermissionsConfig;
+    case: "permissions";
   } | { case: undefined; value?: undefined };
 };
 
@@ -259,7 +315,217 @@ export type DiscoveryResponse = Message<"kuma.dp.v1.DiscoveryResponse"> & {
  * Use `create(DiscoveryResponseSchema)` to create a new message.
  */
 export const DiscoveryResponseSchema: GenMessage<DiscoveryResponse> = /*@__PURE__*/
-  messageDesc(file_kuma_dp_v1_config_stream, 5);
+  messageDesc(file_kuma_dp_v1_config_stream, 6);
+
+/**
+ * The answer to an IdentityRequest. Exactly one of: mTLS off (`mtls_enabled` false, nothing else
+ * set: the proxy runs without mesh mTLS), a certificate (`cert_pem` set), or an error (`error` set:
+ * the proxy keeps its current certificate, if any, and retries with backoff).
+ *
+ * @generated from message kuma.dp.v1.IdentityConfig
+ */
+export type IdentityConfig = Message<"kuma.dp.v1.IdentityConfig"> & {
+  /**
+   * False when the Mesh has no enabled mTLS backend.
+   *
+   * @generated from field: bool mtls_enabled = 1;
+   */
+  mtlsEnabled: boolean;
+
+  /**
+   * The leaf certificate for the CSR's key (PEM).
+   *
+   * @generated from field: string cert_pem = 2;
+   */
+  certPem: string;
+
+  /**
+   * What the proxy presents to peers (concatenated PEM): the leaf, then the CA's intermediates
+   * (just the leaf again when the CA signs directly).
+   *
+   * @generated from field: string chain_pem = 3;
+   */
+  chainPem: string;
+
+  /**
+   * Roots the proxy must trust for peers: of every backend of the mesh (concatenated PEM), so a
+   * peer whose certificate comes from another backend still verifies during a CA rotation.
+   *
+   * @generated from field: string roots_pem = 4;
+   */
+  rootsPem: string;
+
+  /**
+   * The same roots per backend name.
+   *
+   * @generated from field: map<string, string> roots_by_backend = 5;
+   */
+  rootsByBackend: { [key: string]: string };
+
+  /**
+   * RFC 3339 instants of the leaf's validity; the proxy renews at `renew_at`.
+   *
+   * @generated from field: string issued_at = 6;
+   */
+  issuedAt: string;
+
+  /**
+   * @generated from field: string expires_at = 7;
+   */
+  expiresAt: string;
+
+  /**
+   * @generated from field: string renew_at = 8;
+   */
+  renewAt: string;
+
+  /**
+   * The backend that signed this certificate (the mesh's enabled backend at issuance).
+   *
+   * @generated from field: string issued_backend = 9;
+   */
+  issuedBackend: string;
+
+  /**
+   * All backends of the mesh (the ones in `roots_by_backend`).
+   *
+   * @generated from field: repeated string supported_backends = 10;
+   */
+  supportedBackends: string[];
+
+  /**
+   * Set when no certificate could be issued (bad CSR, CA not ready, Dataplane without inbounds, ...):
+   * `code` is the gRPC status number, `message` says what is wrong (never key material).
+   *
+   * @generated from field: kuma.dp.v1.ErrorDetail error = 11;
+   */
+  error?: ErrorDetail;
+
+  /**
+   * The issuer's stable error code (e.g. `ERR_IDENTITY_CSR_INVALID`) when `error` is set.
+   *
+   * @generated from field: string error_code = 12;
+   */
+  errorCode: string;
+};
+
+/**
+ * Describes the message kuma.dp.v1.IdentityConfig.
+ * Use `create(IdentityConfigSchema)` to create a new message.
+ */
+export const IdentityConfigSchema: GenMessage<IdentityConfig> = /*@__PURE__*/
+  messageDesc(file_kuma_dp_v1_config_stream, 7);
+
+/**
+ * Endpoints of every service named by the proxy's outbounds (`tags["kuma.io/service"]`).
+ *
+ * @generated from message kuma.dp.v1.EndpointsConfig
+ */
+export type EndpointsConfig = Message<"kuma.dp.v1.EndpointsConfig"> & {
+  /**
+   * One entry per distinct service name; a service with no Dataplane has an empty list.
+   *
+   * @generated from field: repeated kuma.dp.v1.ServiceEndpoints services = 1;
+   */
+  services: ServiceEndpoints[];
+};
+
+/**
+ * Describes the message kuma.dp.v1.EndpointsConfig.
+ * Use `create(EndpointsConfigSchema)` to create a new message.
+ */
+export const EndpointsConfigSchema: GenMessage<EndpointsConfig> = /*@__PURE__*/
+  messageDesc(file_kuma_dp_v1_config_stream, 8);
+
+/**
+ * @generated from message kuma.dp.v1.ServiceEndpoints
+ */
+export type ServiceEndpoints = Message<"kuma.dp.v1.ServiceEndpoints"> & {
+  /**
+   * The `kuma.io/service` value.
+   *
+   * @generated from field: string service = 1;
+   */
+  service: string;
+
+  /**
+   * @generated from field: repeated kuma.dp.v1.Endpoint endpoints = 2;
+   */
+  endpoints: Endpoint[];
+};
+
+/**
+ * Describes the message kuma.dp.v1.ServiceEndpoints.
+ * Use `create(ServiceEndpointsSchema)` to create a new message.
+ */
+export const ServiceEndpointsSchema: GenMessage<ServiceEndpoints> = /*@__PURE__*/
+  messageDesc(file_kuma_dp_v1_config_stream, 9);
+
+/**
+ * One inbound of a Dataplane of the mesh whose `kuma.io/service` tag names the service.
+ *
+ * @generated from message kuma.dp.v1.Endpoint
+ */
+export type Endpoint = Message<"kuma.dp.v1.Endpoint"> & {
+  /**
+   * The inbound's address (else the Dataplane's `networking.address`).
+   *
+   * @generated from field: string address = 1;
+   */
+  address: string;
+
+  /**
+   * The inbound's port (the proxy's inbound listener, not the application's port).
+   *
+   * @generated from field: uint32 port = 2;
+   */
+  port: number;
+
+  /**
+   * The inbound's tags.
+   *
+   * @generated from field: map<string, string> tags = 3;
+   */
+  tags: { [key: string]: string };
+
+  /**
+   * True when that Dataplane's proxy is connected and serves mesh mTLS on it (a client may then
+   * require mTLS to it); false when unknown.
+   *
+   * @generated from field: bool mtls_ready = 4;
+   */
+  mtlsReady: boolean;
+};
+
+/**
+ * Describes the message kuma.dp.v1.Endpoint.
+ * Use `create(EndpointSchema)` to create a new message.
+ */
+export const EndpointSchema: GenMessage<Endpoint> = /*@__PURE__*/
+  messageDesc(file_kuma_dp_v1_config_stream, 10);
+
+/**
+ * The MeshTrafficPermission decisions for the proxy's inbounds.
+ *
+ * @generated from message kuma.dp.v1.PermissionsConfig
+ */
+export type PermissionsConfig = Message<"kuma.dp.v1.PermissionsConfig"> & {
+  /**
+   * The compiled per-inbound permissions as JSON: the `DataplanePermissions` form the control plane
+   * compiles (inbound key -> InboundPermissions), evaluated by the proxy with the pure `decide`
+   * (src/core/permissions/decision.ts). JSON keeps one definition of the rule format for both sides.
+   *
+   * @generated from field: string permissions_json = 1;
+   */
+  permissionsJson: string;
+};
+
+/**
+ * Describes the message kuma.dp.v1.PermissionsConfig.
+ * Use `create(PermissionsConfigSchema)` to create a new message.
+ */
+export const PermissionsConfigSchema: GenMessage<PermissionsConfig> = /*@__PURE__*/
+  messageDesc(file_kuma_dp_v1_config_stream, 11);
 
 /**
  * The proxy's own Dataplane, its Mesh, and what the proxy should be doing because of them.
@@ -295,7 +561,7 @@ export type DataplaneConfig = Message<"kuma.dp.v1.DataplaneConfig"> & {
  * Use `create(DataplaneConfigSchema)` to create a new message.
  */
 export const DataplaneConfigSchema: GenMessage<DataplaneConfig> = /*@__PURE__*/
-  messageDesc(file_kuma_dp_v1_config_stream, 6);
+  messageDesc(file_kuma_dp_v1_config_stream, 12);
 
 /**
  * @generated from message kuma.dp.v1.MeshInfo
@@ -329,7 +595,7 @@ export type MeshInfo = Message<"kuma.dp.v1.MeshInfo"> & {
  * Use `create(MeshInfoSchema)` to create a new message.
  */
 export const MeshInfoSchema: GenMessage<MeshInfo> = /*@__PURE__*/
-  messageDesc(file_kuma_dp_v1_config_stream, 7);
+  messageDesc(file_kuma_dp_v1_config_stream, 13);
 
 /**
  * Derived from the Dataplane's `networking` section.
@@ -374,7 +640,7 @@ export type DesiredState = Message<"kuma.dp.v1.DesiredState"> & {
  * Use `create(DesiredStateSchema)` to create a new message.
  */
 export const DesiredStateSchema: GenMessage<DesiredState> = /*@__PURE__*/
-  messageDesc(file_kuma_dp_v1_config_stream, 8);
+  messageDesc(file_kuma_dp_v1_config_stream, 14);
 
 /**
  * One `networking.inbound[]` entry: the proxy listens on `address:port` and forwards to the
@@ -422,7 +688,7 @@ export type Inbound = Message<"kuma.dp.v1.Inbound"> & {
  * Use `create(InboundSchema)` to create a new message.
  */
 export const InboundSchema: GenMessage<Inbound> = /*@__PURE__*/
-  messageDesc(file_kuma_dp_v1_config_stream, 9);
+  messageDesc(file_kuma_dp_v1_config_stream, 15);
 
 /**
  * One `networking.outbound[]` entry: the proxy listens on `address:port` for the application and
@@ -454,7 +720,7 @@ export type Outbound = Message<"kuma.dp.v1.Outbound"> & {
  * Use `create(OutboundSchema)` to create a new message.
  */
 export const OutboundSchema: GenMessage<Outbound> = /*@__PURE__*/
-  messageDesc(file_kuma_dp_v1_config_stream, 10);
+  messageDesc(file_kuma_dp_v1_config_stream, 16);
 
 /**
  * The 200 body of `POST /bootstrap` (served as protobuf JSON). Everything the proxy needs to open
@@ -546,7 +812,7 @@ export type BootstrapResponse = Message<"kuma.dp.v1.BootstrapResponse"> & {
  * Use `create(BootstrapResponseSchema)` to create a new message.
  */
 export const BootstrapResponseSchema: GenMessage<BootstrapResponse> = /*@__PURE__*/
-  messageDesc(file_kuma_dp_v1_config_stream, 11);
+  messageDesc(file_kuma_dp_v1_config_stream, 17);
 
 /**
  * What a stream can carry. Numbers are stable; new kinds are added in later versions.
@@ -568,6 +834,33 @@ export enum ResourceKind {
    * @generated from enum value: RESOURCE_KIND_DATAPLANE = 1;
    */
   DATAPLANE = 1,
+
+  /**
+   * The proxy's mesh identity (a certificate for a CSR the proxy sends): DiscoveryResponse.identity.
+   * Unlike the other kinds the request carries input (DiscoveryRequest.identity_request); a request
+   * with a new CSR (a new `csr_pem`) asks for a new certificate (renewal). The response's version
+   * changes with every issued certificate and when the mesh's trusted roots change (new roots are
+   * pushed without a new CSR). Counted in the insight's `sds` bucket.
+   *
+   * @generated from enum value: RESOURCE_KIND_IDENTITY = 2;
+   */
+  IDENTITY = 2,
+
+  /**
+   * Where the services the proxy's outbounds name are reachable: DiscoveryResponse.endpoints.
+   * Pushed whenever a Dataplane of such a service comes, goes or changes. Counted in `eds`.
+   *
+   * @generated from enum value: RESOURCE_KIND_ENDPOINTS = 3;
+   */
+  ENDPOINTS = 3,
+
+  /**
+   * MeshTrafficPermission compiled for the proxy's inbounds: DiscoveryResponse.permissions. Pushed
+   * when the Mesh, the Dataplane or a MeshTrafficPermission of the mesh changes. Counted in `rds`.
+   *
+   * @generated from enum value: RESOURCE_KIND_PERMISSIONS = 4;
+   */
+  PERMISSIONS = 4,
 }
 
 /**
