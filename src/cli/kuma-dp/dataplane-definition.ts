@@ -4,7 +4,7 @@
  * `{{{ v }}}` raw, sections, dotted names; partials refused), then parsed by the agent.
  */
 import { loadDataplaneDefinition, type DataplaneDefinition } from '../../proxy/agent/dataplane-template.js';
-import { renderTemplate } from '../kumactl/resources/mustache.js';
+import { renderTemplate } from '../../core/template/mustache.js';
 
 export function loadKumaDpDefinition(file: string, inline: string, vars: Readonly<Record<string, string>>): Promise<DataplaneDefinition | undefined> {
   return loadDataplaneDefinition(file, inline, vars, renderTemplate);

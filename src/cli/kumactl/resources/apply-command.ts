@@ -15,7 +15,7 @@ import { ResourceClient } from '../api/resource-client.js';
 import { stringToStringFlag } from '../flags.js';
 import type { KumactlContext } from '../kumactl-context.js';
 import { resourceYaml } from '../output/resource-printers.js';
-import { renderTemplate } from './mustache.js';
+import { renderTemplate } from '../../../core/template/mustache.js';
 import { readApplyInput } from './read-input.js';
 import { splitYamlDocuments } from './split-yaml.js';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { renderTemplate } from './mustache.js';
+import { renderTemplate } from '../../../core/template/mustache.js';
 import { splitYamlDocuments } from './split-yaml.js';
 
 describe('apply --var templates (mustache as hoisie/mustache renders it)', () => {

@@ -1,16 +1,17 @@
 /**
- * The subset of mustache `kumactl apply --var` renders with (Kuma uses hoisie/mustache):
+ * The subset of mustache that `kumactl apply --var` and kuma-dp's `--dataplane-var` render with (Kuma
+ * uses hoisie/mustache for both):
  * `{{ name }}` (HTML-escaped, as mustache does), `{{{ name }}}` and `{{& name }}` (raw), dotted
  * names (`--var a.b=x` fills `{{ a.b }}`), sections `{{#n}}…{{/n}}` and inverted sections
  * `{{^n}}…{{/n}}`, comments `{{! … }}` and delimiter changes `{{=<% %>=}}`. Unknown names render
  * as nothing. Partials (`{{> file }}`) are refused: in hoisie/mustache they read arbitrary files.
  * Tags alone on their line (sections, comments, delimiters) remove that line, as the spec says.
  */
-import { KumaError } from '../../../core/errors.js';
+import { KumaError } from '../errors.js';
 
 export class TemplateError extends KumaError {
   constructor(line: number, message: string) {
-    super('ERR_KUMACTL_TEMPLATE', `line ${line}: ${message}`);
+    super('ERR_TEMPLATE', `line ${line}: ${message}`);
   }
 }
 
