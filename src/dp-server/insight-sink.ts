@@ -5,6 +5,7 @@
  * `flushIntervalMs` while something changed. Writes for one Dataplane are serialized and use
  * compare-and-set, so two streams (or two instances) never lose each other's entries.
  */
+import { KeyedSerialQueue, throttledFlush } from '../core/keyed-serial-queue.js';
 import { hasCode, messageOf } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import { DataplaneInsightType, DataplaneType, formatKumaTime, isObject, type JsonObject, type JsonValue, type Resource } from '../core/resources/index.js';
@@ -32,7 +33,7 @@ export interface InsightTracker {
 const MAX_ATTEMPTS = 5;
 
 export class DataplaneInsightSink {
-  private readonly tails = new Map<string, Promise<void>>();
+  private readonly writes = new KeyedSerialQueue();
   private readonly now: () => Date;
 
   constructor(
@@ -43,44 +44,18 @@ export class DataplaneInsightSink {
   }
 
   track(id: NodeId, sub: InsightSubscription): InsightTracker {
-    let timer: NodeJS.Timeout | undefined;
-    let closed = false;
-    const flush = (): Promise<void> => {
-      if (timer) clearTimeout(timer);
-      timer = undefined;
-      return this.enqueue(id, () => this.write(id, sub.toJson(), sub.disconnectTime !== undefined));
-    };
-    return {
-      changed: () => {
-        if (closed || timer) return;
-        timer = setTimeout(() => void flush(), this.opts.flushIntervalMs);
-        timer.unref();
-      },
-      flushNow: () => (closed ? Promise.resolve() : flush()),
-      close: () => {
-        if (closed) return Promise.resolve();
-        closed = true;
-        sub.disconnected();
-        return flush();
-      },
-    };
+    const flush = (): Promise<void> =>
+      this.writes.enqueue(
+        dataplaneKeyString(id),
+        () => this.write(id, sub.toJson(), sub.disconnectTime !== undefined),
+        (err) => this.opts.logger.warn({ mesh: id.mesh, name: id.name, reason: messageOf(err) }, 'could not write DataplaneInsight'),
+      );
+    return throttledFlush(flush, this.opts.flushIntervalMs, () => sub.disconnected());
   }
 
   /** Resolves when every write queued so far has finished. */
-  async drain(): Promise<void> {
-    await Promise.all([...this.tails.values()]);
-  }
-
-  private enqueue(id: NodeId, write: () => Promise<void>): Promise<void> {
-    const key = dataplaneKeyString(id);
-    const run = (this.tails.get(key) ?? Promise.resolve()).then(write).catch((err: unknown) => {
-      this.opts.logger.warn({ mesh: id.mesh, name: id.name, reason: messageOf(err) }, 'could not write DataplaneInsight');
-    });
-    this.tails.set(key, run);
-    void run.then(() => {
-      if (this.tails.get(key) === run) this.tails.delete(key);
-    });
-    return run;
+  drain(): Promise<void> {
+    return this.writes.drain();
   }
 
   private async write(id: NodeId, entry: JsonObject, isFinal: boolean): Promise<void> {

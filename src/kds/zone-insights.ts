@@ -9,6 +9,7 @@
  * A zone is online when one of its subscriptions has a connect time and no disconnect time (Kuma's
  * ZoneInsight.IsOnline); `GET /zones+insights` shows the insight beside the Zone.
  */
+import { KeyedSerialQueue, throttledFlush } from '../core/keyed-serial-queue.js';
 import { hasCode, messageOf } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import { formatKumaTime, isObject, ZoneInsightType, ZoneType, type JsonObject, type JsonValue, type Resource } from '../core/resources/index.js';
@@ -46,7 +47,7 @@ export function isZoneOnline(insightSpec: JsonObject | undefined): boolean {
 }
 
 export class ZoneInsightSink {
-  private readonly tails = new Map<string, Promise<void>>();
+  private readonly writes = new KeyedSerialQueue();
   private readonly now: () => Date;
 
   constructor(
@@ -57,50 +58,31 @@ export class ZoneInsightSink {
   }
 
   track(zone: string, sub: ZoneSubscription): ZoneInsightTracker {
-    let timer: NodeJS.Timeout | undefined;
-    let closed = false;
     const streams = new Map<KdsStreamKind, Date>();
     const flush = (): Promise<void> => {
-      if (timer) clearTimeout(timer);
-      timer = undefined;
       const entry = sub.toJson();
       const kdsStreams = new Map(streams);
-      return this.enqueue(zone, () => this.write(zone, entry, kdsStreams, sub.globalInstanceId, !sub.online));
+      return this.writes.enqueue(
+        zone,
+        () => this.write(zone, entry, kdsStreams, sub.globalInstanceId, !sub.online),
+        (err) => this.opts.logger.warn({ zone, reason: messageOf(err) }, 'could not write ZoneInsight'),
+      );
     };
+    const tracker = throttledFlush(flush, this.opts.flushIntervalMs, () => sub.disconnected());
     return {
       streamOpened: (kind) => {
         streams.set(kind, this.now());
-        return closed ? Promise.resolve() : flush();
+        return tracker.flushNow();
       },
-      changed: () => {
-        if (closed || timer) return;
-        timer = setTimeout(() => void flush(), this.opts.flushIntervalMs);
-        timer.unref();
-      },
-      flushNow: () => (closed ? Promise.resolve() : flush()),
-      close: () => {
-        if (closed) return Promise.resolve();
-        closed = true;
-        sub.disconnected();
-        return flush();
-      },
+      changed: () => tracker.changed(),
+      flushNow: () => tracker.flushNow(),
+      close: () => tracker.close(),
     };
   }
 
   /** Resolves when every write queued so far has finished. */
-  async drain(): Promise<void> {
-    await Promise.all([...this.tails.values()]);
-  }
-
-  private enqueue(zone: string, write: () => Promise<void>): Promise<void> {
-    const run = (this.tails.get(zone) ?? Promise.resolve()).then(write).catch((err: unknown) => {
-      this.opts.logger.warn({ zone, reason: messageOf(err) }, 'could not write ZoneInsight');
-    });
-    this.tails.set(zone, run);
-    void run.then(() => {
-      if (this.tails.get(zone) === run) this.tails.delete(zone);
-    });
-    return run;
+  drain(): Promise<void> {
+    return this.writes.drain();
   }
 
   private async write(zone: string, entry: JsonObject, streams: Map<KdsStreamKind, Date>, instanceId: string, isFinal: boolean): Promise<void> {
