@@ -16,6 +16,7 @@ import {
   type JsonObject,
   type Resource,
 } from '../core/resources/index.js';
+import { backendMode, enabledBackendName, findCaBackend } from '../managers/mesh-ca/index.js';
 import {
   DataplaneConfigSchema,
   DesiredStateSchema,
@@ -33,8 +34,9 @@ function sortedTags(tags: Record<string, string>): Record<string, string> {
 }
 
 export function meshInfoOf(mesh: Resource): MeshInfo {
-  const backend = strAt(objAt(mesh.spec, 'mtls'), 'enabledBackend');
-  return create(MeshInfoSchema, { name: mesh.meta.name, mtlsEnabled: backend !== '', mtlsBackend: backend });
+  const backend = enabledBackendName(mesh.spec);
+  const config = backend === '' ? undefined : findCaBackend(mesh.spec, backend);
+  return create(MeshInfoSchema, { name: mesh.meta.name, mtlsEnabled: backend !== '', mtlsBackend: backend, mtlsMode: config ? backendMode(config) : '' });
 }
 
 /** The REST JSON of a Dataplane (what the API returns for it). */

@@ -6,7 +6,7 @@
  * checks make a request for anything more fail loudly instead of silently getting less.
  */
 import { formatName, type ParsedCsr } from '../../pki/index.js';
-import type { DataplaneIdentity } from './entitlement.js';
+import type { DataplaneIdentity } from '../../core/identity/entitlement.js';
 import { IdentityError } from './errors.js';
 
 /** Curves accepted for identity keys (Node names): P-256 (what kuma-dp uses) and P-384. */

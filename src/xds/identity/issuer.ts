@@ -14,7 +14,7 @@ import { silentLogger } from '../../core/log.js';
 import { dpCertValidityMs, enabledBackendName, findCaBackend, MESH_CA_CLOCK_SKEW_MS, type MeshCaSigner, type MeshLike } from '../../managers/mesh-ca/index.js';
 import { issueLeafCertificate, parseCsr, readCertificateInfo } from '../../pki/index.js';
 import { checkCsr } from './csr-policy.js';
-import { dataplaneIdentity, type DataplaneLike } from './entitlement.js';
+import { dataplaneIdentity, type DataplaneIdentity, type DataplaneLike } from '../../core/identity/entitlement.js';
 import { IdentityError } from './errors.js';
 
 /** What the issuer needs from the CA managers (MeshCaManagers fits). */
@@ -84,7 +84,12 @@ export class IdentityIssuer {
     if (!backend) {
       throw new IdentityError('ERR_IDENTITY_MTLS_DISABLED', `mesh ${JSON.stringify(meshName)} has mTLS disabled, so Dataplane ${JSON.stringify(dataplane.meta.name)} gets no identity certificate: enable mtls.enabledBackend on the Mesh`);
     }
-    const identity = dataplaneIdentity({ ...dataplane, meta: { ...dataplane.meta, mesh: meshName } });
+    let identity: DataplaneIdentity;
+    try {
+      identity = dataplaneIdentity({ ...dataplane, meta: { ...dataplane.meta, mesh: meshName } });
+    } catch (err) {
+      throw new IdentityError('ERR_IDENTITY_NO_IDENTITY', messageOf(err), { cause: err });
+    }
     let csr;
     try {
       csr = parseCsr(req.csr);

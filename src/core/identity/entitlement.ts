@@ -2,11 +2,12 @@
  * The identity a Dataplane is entitled to (Kuma pkg/core/ca/issuer + pkg/xds/secrets/identity_tags):
  * the union of its inbound (and gateway) tags, or `kuma.io/service=<kuma.io/workload label>` when it
  * has no service tag; as URI SANs `spiffe://<mesh>/<service>` for each service (sorted), then
- * `kuma://<tag>/<value>` for every tag (keys sorted, values sorted), kuma.io/service included.
+ * `kuma://<tag>/<value>` for every tag (keys sorted, values sorted), kuma.io/service included. In
+ * core: the control plane issues this identity and kuma-dp asks for it in its CSR, by one rule.
  */
-import { arrAt, compareBytes, objAt, stringMapAt, type JsonObject } from '../../core/resources/index.js';
-import { spiffeIdError } from '../../core/resources/net-rules.js';
-import { IdentityError } from './errors.js';
+import { KumaError } from '../errors.js';
+import { arrAt, compareBytes, objAt, stringMapAt, type JsonObject } from '../resources/index.js';
+import { spiffeIdError } from '../resources/net-rules.js';
 
 export const SERVICE_TAG = 'kuma.io/service';
 export const WORKLOAD_LABEL = 'kuma.io/workload';
@@ -49,14 +50,14 @@ const sorted = (values: Iterable<string>): string[] => [...values].sort(compareB
 export const serviceSpiffeId = (mesh: string, service: string): string => `spiffe://${mesh}/${service}`;
 export const kumaTagUri = (key: string, value: string): string => `kuma://${key}/${value}`;
 
-/** The identity of `dataplane` in its mesh; IdentityError when it has none Kuma could express. */
+/** The identity of `dataplane` in its mesh; KumaError ERR_IDENTITY_NO_IDENTITY when it has none Kuma could express. */
 export function dataplaneIdentity(dataplane: DataplaneLike): DataplaneIdentity {
   const mesh = dataplane.meta.mesh;
   let tagSet = dataplaneTagSet(dataplane.spec);
   if ((tagSet.get(SERVICE_TAG)?.size ?? 0) === 0) {
     const workload = dataplane.meta.labels?.[WORKLOAD_LABEL] ?? '';
     if (workload === '') {
-      throw new IdentityError(
+      throw new KumaError(
         'ERR_IDENTITY_NO_IDENTITY',
         `dataplane ${JSON.stringify(dataplane.meta.name)} has no ${SERVICE_TAG} tag and no ${WORKLOAD_LABEL} label, cannot derive mTLS identity`,
       );
@@ -70,7 +71,7 @@ export function dataplaneIdentity(dataplane: DataplaneLike): DataplaneIdentity {
     const id = serviceSpiffeId(mesh, service);
     const problem = spiffeIdError(id);
     if (problem) {
-      throw new IdentityError('ERR_IDENTITY_NO_IDENTITY', `dataplane ${JSON.stringify(dataplane.meta.name)}: service ${JSON.stringify(service)} in mesh ${JSON.stringify(mesh)} cannot be a SPIFFE ID (${id}: ${problem}): rename the service`);
+      throw new KumaError('ERR_IDENTITY_NO_IDENTITY', `dataplane ${JSON.stringify(dataplane.meta.name)}: service ${JSON.stringify(service)} in mesh ${JSON.stringify(mesh)} cannot be a SPIFFE ID (${id}: ${problem}): rename the service`);
     }
     uris.push(id);
   }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { JsonObject } from '../../core/resources/index.js';
+import type { JsonObject } from '../resources/index.js';
 import { dataplaneIdentity } from './entitlement.js';
 
 const dp = (networking: JsonObject, labels: Record<string, string> = {}) => ({ meta: { name: 'dp-1', mesh: 'default', labels }, spec: { networking } });
