@@ -42,11 +42,11 @@ describe('/bootstrap', () => {
       assert.equal(parsed.dataplaneExists, false);
       assert.equal(parsed.meshInfo?.name, 'default');
       assert.equal(parsed.meshInfo?.mtlsEnabled, false);
-      assert.deepEqual(parsed.supportedKinds, [ResourceKind.DATAPLANE]);
+      assert.deepEqual(parsed.supportedKinds, [ResourceKind.DATAPLANE, ResourceKind.IDENTITY, ResourceKind.ENDPOINTS, ResourceKind.PERMISSIONS]);
       assert.equal(parsed.authnType, 'dpToken');
       assert.equal((JSON.parse(parsed.dataplaneJson) as { name: string }).name, 'web-1');
       const raw = JSON.parse(res.body) as Record<string, unknown>;
-      assert.deepEqual(raw['supportedKinds'], ['RESOURCE_KIND_DATAPLANE'], 'protobuf JSON form');
+      assert.deepEqual(raw['supportedKinds'], ['RESOURCE_KIND_DATAPLANE', 'RESOURCE_KIND_IDENTITY', 'RESOURCE_KIND_ENDPOINTS', 'RESOURCE_KIND_PERMISSIONS'], 'protobuf JSON form');
     }
     assert.equal(await fx.resources.get({ type: 'Dataplane', mesh: 'default', name: 'web-1' }).catch(() => undefined), undefined, 'bootstrap never registers');
   });

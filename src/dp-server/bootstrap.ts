@@ -15,8 +15,9 @@ import type { X509Certificate } from 'node:crypto';
 import { create, toJsonString } from '@bufbuild/protobuf';
 import { hasCode } from '../core/errors.js';
 import { DataplaneType, MeshType, type Resource } from '../core/resources/index.js';
-import { BootstrapResponseSchema, ResourceKind } from '../gen/kuma/dp/v1/config_stream_pb.js';
+import { BootstrapResponseSchema } from '../gen/kuma/dp/v1/config_stream_pb.js';
 import type { ResourceManager } from '../managers/index.js';
+import { SERVED_KINDS } from './kinds/config-kinds.js';
 import { parseCertificatesPem } from '../pki/index.js';
 import { certificateMatchesHost, isExplicitlyNotCa, NOT_CA_TEXT, sanMismatchText, TOKEN_REQUIRED_TEXT } from './certificate-checks.js';
 import type { DpAuthnType } from './dataplane-auth.js';
@@ -130,7 +131,7 @@ export async function handleBootstrap(ctx: BootstrapContext, body: string, host:
     dataplaneJson: dataplaneJson(dataplane),
     dataplaneExists: exists,
     meshInfo: meshInfoOf(mesh),
-    supportedKinds: [ResourceKind.DATAPLANE],
+    supportedKinds: [...SERVED_KINDS],
     authnType: ctx.authnType,
   });
   return { status: 200, body: toJsonString(BootstrapResponseSchema, response), contentType: 'application/json' };

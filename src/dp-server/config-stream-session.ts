@@ -13,7 +13,9 @@ import { hasCode, messageOf } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import { DataplaneType, type Resource } from '../core/resources/index.js';
 import { DiscoveryResponseSchema, ResourceKind, type DiscoveryRequest } from '../gen/kuma/dp/v1/config_stream_pb.js';
-import { dataplaneConfigOf, dataplanePartOf, unsavedDataplane, type DataplanePart } from './dataplane-config.js';
+import { dataplanePartOf, unsavedDataplane, type DataplanePart } from './dataplane-config.js';
+import { SERVED_KINDS as SERVED_KIND_LIST } from './kinds/config-kinds.js';
+import type { StreamIdentity } from './kinds/identity.js';
 import { templateOfNode } from './dataplane-template.js';
 import { Code } from './grpc/codes.js';
 import type { InsightTracker } from './insight-sink.js';
@@ -27,7 +29,7 @@ import { tokenExpiryMs, whenExpired } from './token-expiry.js';
 
 export type { Credential, ResponseSink, StreamServices } from './stream-services.js';
 
-const SERVED_KINDS: ReadonlySet<ResourceKind> = new Set([ResourceKind.DATAPLANE]);
+const SERVED_KINDS: ReadonlySet<ResourceKind> = new Set(SERVED_KIND_LIST);
 const NACK_LOG_LIMIT = 4096;
 
 export class ConfigStreamSession implements LiveStream {
@@ -43,8 +45,11 @@ export class ConfigStreamSession implements LiveStream {
   private finished = false;
   private readonly subscribed = new Set<ResourceKind>();
   private readonly lastSent = new Map<ResourceKind, string>();
-  /** Built from the stored Dataplane on every re-read (its changes come through recheck). */
+  /** The stored Dataplane and what is built from it, on every re-read (its changes come through recheck). */
+  private dataplane: Resource | undefined;
   private dpPart: DataplanePart | undefined;
+  private readonly identity: StreamIdentity;
+  private lastMtlsInsight = '';
   private nonceSeq = 0;
   private readonly sub: InsightSubscription;
   private tracker: InsightTracker | undefined;
@@ -71,6 +76,7 @@ export class ConfigStreamSession implements LiveStream {
   ) {
     this.flow = new StreamFlow(sink);
     this.sub = new InsightSubscription(svc.controlPlaneInstanceId);
+    this.identity = svc.kinds.newStreamIdentity();
     this.log = svc.logger.child({ peer, streamId: this.sub.id });
   }
 
@@ -86,7 +92,7 @@ export class ConfigStreamSession implements LiveStream {
   /** A request from the proxy, handled after the ones before it. */
   receive(req: DiscoveryRequest): void {
     if (this.finished) return;
-    if (this.pendingTasks === 0 && this.initialized && req.responseNonce !== '' && SERVED_KINDS.has(req.kind) && (req.nodeId === '' || req.nodeId === this.nodeIdText)) {
+    if (this.pendingTasks === 0 && this.initialized && req.responseNonce !== '' && SERVED_KINDS.has(req.kind) && req.identityRequest === undefined && (req.nodeId === '' || req.nodeId === this.nodeIdText)) {
       // The common case, an ACK while nothing else is in flight: handled at once, no promise.
       this.onAnswer(req);
       this.tracker?.changed();
@@ -125,11 +131,12 @@ export class ConfigStreamSession implements LiveStream {
     this.finish(err);
   }
 
-  refresh(): void {
+  refresh(kinds?: readonly ResourceKind[]): void {
     if (!this.initialized || this.finished) return;
     this.serialized(async () => {
-      // Only the Mesh changed: the Dataplane part stays (a Dataplane change arrives as recheck()).
-      for (const kind of this.subscribed) await this.push(kind, false, false);
+      // Something shared changed (the Mesh, policies, endpoints): the Dataplane part stays (a
+      // Dataplane change arrives as recheck()).
+      for (const kind of this.subscribed) if (kinds === undefined || kinds.includes(kind)) await this.push(kind, false, false);
     });
   }
 
@@ -191,11 +198,14 @@ export class ConfigStreamSession implements LiveStream {
       }
       return;
     }
+    const csr = req.kind === ResourceKind.IDENTITY ? req.identityRequest?.csrPem : undefined;
+    if (csr !== undefined) this.identity.request(csr);
     if (req.responseNonce === '') {
       this.subscribed.add(req.kind);
       await this.push(req.kind, true);
     } else {
       this.onAnswer(req);
+      if (csr !== undefined && this.subscribed.has(req.kind)) await this.push(req.kind, false);
     }
     this.tracker?.changed();
   }
@@ -252,7 +262,7 @@ export class ConfigStreamSession implements LiveStream {
     this.active = true;
     this.svc.registry.activate(this)?.close(streamErrors.replaced());
     this.sub.version = req.node?.version?.kumaDp;
-    this.tracker = this.svc.insights.track(parsed, this.sub);
+    this.tracker = this.svc.insights.track(parsed, this.sub, () => this.identity.insight);
     await this.tracker.flushNow();
     this.log.info({ registered: template !== undefined }, 'proxy connected');
   }
@@ -270,20 +280,36 @@ export class ConfigStreamSession implements LiveStream {
     return streamErrors.dataplaneDeleted(this.nodeIdText);
   }
 
+  private async rereadDataplane(): Promise<void> {
+    const dataplane = await this.storedDataplane(this.deletedError());
+    this.dataplane = dataplane;
+    this.dpPart = dataplanePartOf(dataplane);
+  }
+
   private async push(kind: ResourceKind, force: boolean, rereadDataplane = true): Promise<void> {
     if (this.finished) return;
-    if (rereadDataplane || this.dpPart === undefined) this.dpPart = dataplanePartOf(await this.storedDataplane(this.deletedError()));
-    const dpPart = this.dpPart;
-    const mesh = await this.svc.meshParts.get(this.nodeId.mesh);
+    if (rereadDataplane || this.dpPart === undefined) await this.rereadDataplane();
+    const mesh = await this.svc.kinds.meshParts.get(this.nodeId.mesh);
     if (mesh === undefined) throw this.deletedError();
-    const { config, version } = dataplaneConfigOf(dpPart, mesh);
+    const built = await this.svc.kinds.build(kind, { mesh, dataplane: this.dataplane as Resource, dpPart: this.dpPart as DataplanePart, identity: this.identity });
+    if (built === undefined) return;
+    const { payload, version } = built;
+    if (kind === ResourceKind.IDENTITY) this.noteMtlsInsight();
     if (!force && this.lastSent.get(kind) === version) return;
     if (this.finished || (!force && this.flow.holdBack())) return;
     const nonce = String(++this.nonceSeq);
-    this.flow.sent(this.sink.send(create(DiscoveryResponseSchema, { kind, versionInfo: version, nonce, payload: { case: 'dataplane', value: config } })));
+    this.flow.sent(this.sink.send(create(DiscoveryResponseSchema, { kind, versionInfo: version, nonce, payload })));
     this.lastSent.set(kind, version);
     this.sub.responseSent(kind);
     this.tracker?.changed();
+  }
+
+  /** A new identity certificate (or mTLS turned off) is written to the DataplaneInsight at once, as Kuma does. */
+  private noteMtlsInsight(): void {
+    const text = JSON.stringify(this.identity.insight ?? null);
+    if (text === this.lastMtlsInsight) return;
+    this.lastMtlsInsight = text;
+    void this.tracker?.flushNow();
   }
 
   private async recheckNow(): Promise<void> {
@@ -299,7 +325,9 @@ export class ConfigStreamSession implements LiveStream {
       }
       return this.close(liveRejection(err));
     }
-    for (const kind of this.subscribed) await this.push(kind, false);
+    this.dataplane = dataplane;
+    this.dpPart = dataplanePartOf(dataplane);
+    for (const kind of this.subscribed) await this.push(kind, false, false);
   }
 
   private armExpiry(): void {

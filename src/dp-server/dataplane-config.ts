@@ -61,9 +61,11 @@ export interface DataplanePart {
 export interface MeshPart {
   info: MeshInfo;
   hash: string;
+  /** The Mesh as stored (identity issuance and permissions read its spec). */
+  resource: Resource;
 }
 
-const shortHash = (data: string | Uint8Array): string => createHash('sha256').update(data).digest('hex').slice(0, 8);
+export const shortHash = (data: string | Uint8Array): string => createHash('sha256').update(data).digest('hex').slice(0, 8);
 
 export function dataplanePartOf(dataplane: Resource): DataplanePart {
   const networking = objAt(dataplane.spec, 'networking');
@@ -90,7 +92,7 @@ export function dataplanePartOf(dataplane: Resource): DataplanePart {
 
 export function meshPartOf(mesh: Resource): MeshPart {
   const info = meshInfoOf(mesh);
-  return { info, hash: shortHash(toBinary(MeshInfoSchema, info)) };
+  return { info, hash: shortHash(toBinary(MeshInfoSchema, info)), resource: mesh };
 }
 
 /**

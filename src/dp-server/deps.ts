@@ -4,6 +4,7 @@ import type { Logger } from '../core/log.js';
 import type { ResourceManager } from '../managers/index.js';
 import type { ReloadingServerCredentials } from '../tls/server-credentials.js';
 import type { DataplaneTokenValidator } from '../tokens/index.js';
+import type { IdentityCaSource } from '../xds/identity/index.js';
 
 /** What the DP server needs from the composition root. */
 export interface DpServerDeps {
@@ -15,6 +16,8 @@ export interface DpServerDeps {
    */
   credentials: ReloadingServerCredentials;
   resources: ResourceManager;
+  /** The mesh CAs (MeshCaManagers): identity certificates are issued from them. */
+  meshCas: IdentityCaSource;
   /** createDataplaneTokenValidator(secretCache, {useSecrets, publicKeys, inMemoryStore}). */
   tokenValidator: DataplaneTokenValidator;
   /** This instance's id in DataplaneInsight subscriptions (Kuma: `<hostname>-<4 hex>`). */
@@ -40,6 +43,8 @@ export interface DpServerOptions {
   keepaliveTimeoutMs?: number;
   /** Coalescing delay before live streams re-check their token after a store change: 50 ms. */
   recheckDelayMs?: number;
+  /** Mesh-wide changes (Dataplanes for endpoints, MeshTrafficPermissions, CA Secrets) are pushed after this coalescing delay: 100 ms. */
+  meshChangeCoalesceMs?: number;
   /** Largest /bootstrap body: 1 MiB. */
   bootstrapBodyLimitBytes?: number;
   /** Largest stream message from a proxy: 4 MiB (gRPC's default receive limit). */
@@ -61,6 +66,7 @@ export function resolveDpServerOptions(o: DpServerOptions = {}): ResolvedDpServe
     keepaliveIntervalMs: o.keepaliveIntervalMs ?? 15_000,
     keepaliveTimeoutMs: o.keepaliveTimeoutMs ?? 15_000,
     recheckDelayMs: o.recheckDelayMs ?? 50,
+    meshChangeCoalesceMs: o.meshChangeCoalesceMs ?? 100,
     bootstrapBodyLimitBytes: o.bootstrapBodyLimitBytes ?? 1024 * 1024,
     streamMessageLimitBytes: o.streamMessageLimitBytes ?? 4 * 1024 * 1024,
     handshakeTimeoutMs: o.handshakeTimeoutMs ?? 10_000,

@@ -19,8 +19,8 @@ import { createDpHttpMetrics } from './http-metrics.js';
 import { CONFIG_SERVICE_PATH_PREFIX, createRequestListener } from './http-routes.js';
 import { DataplaneInsightSink } from './insight-sink.js';
 import { keepSessionAlive } from '../net/http2-keepalive.js';
-import { MeshParts } from './mesh-parts.js';
-import { reactToChange } from './store-reactions.js';
+import { ConfigKinds } from './kinds/config-kinds.js';
+import { StoreReactions } from './store-reactions.js';
 import { streamErrors } from './stream-errors.js';
 import { StreamRegistry } from './stream-registry.js';
 
@@ -52,10 +52,11 @@ export function createDpServer(deps: DpServerDeps): DpServer {
   const liveSessions = new Set<ConfigStreamSession>();
   const xdsHost = deps.config.bootstrapServer.params.xdsHost;
 
-  const meshParts = new MeshParts(deps.resources);
+  const kinds = new ConfigKinds(deps.resources, deps.meshCas, log.child({ part: 'identity' }));
+  const reactions = new StoreReactions(registry, kinds, opts.meshChangeCoalesceMs);
   const services: StreamServices = {
     resources: deps.resources,
-    meshParts,
+    kinds,
     authenticator,
     lifecycle,
     registry,
@@ -141,7 +142,7 @@ export function createDpServer(deps: DpServerDeps): DpServer {
       srv.on('tlsClientError', (err) => log.debug({ reason: messageOf(err) }, 'TLS handshake with a client failed'));
       boundPort = await listen(srv, { port: deps.config.dpServer.port, host: opts.host, name: 'DP server', portSetting: 'dpServer.port (KUMA_DP_SERVER_PORT)' });
       server = srv;
-      unwatch = deps.resources.watch((e) => reactToChange(registry, meshParts, e));
+      unwatch = deps.resources.watch((e) => reactions.react(e));
       log.info({ port: boundPort, authnType }, 'DP server listening (POST /bootstrap and the config stream)');
     },
 
@@ -149,6 +150,7 @@ export function createDpServer(deps: DpServerDeps): DpServer {
       if (stopping) return;
       stopping = true;
       unwatch?.();
+      reactions.stop();
       lifecycle.shutdown();
       for (const s of liveSessions) s.close(streamErrors.shuttingDown());
       const srv = server;

@@ -43,11 +43,12 @@ export class DataplaneInsightSink {
     this.now = opts.now ?? (() => new Date());
   }
 
-  track(id: NodeId, sub: InsightSubscription): InsightTracker {
+  /** `mtls`: the stream's identity state for the insight's `mTLS` block (undefined: not known, leave it). */
+  track(id: NodeId, sub: InsightSubscription, mtls: () => JsonObject | null | undefined = () => undefined): InsightTracker {
     const flush = (): Promise<void> =>
       this.writes.enqueue(
         dataplaneKeyString(id),
-        () => this.write(id, sub.toJson(), sub.disconnectTime !== undefined),
+        () => this.write(id, sub.toJson(), sub.disconnectTime !== undefined, mtls()),
         (err) => this.opts.logger.warn({ mesh: id.mesh, name: id.name, reason: messageOf(err) }, 'could not write DataplaneInsight'),
       );
     return throttledFlush(flush, this.opts.flushIntervalMs, () => sub.disconnected());
@@ -58,7 +59,7 @@ export class DataplaneInsightSink {
     return this.writes.drain();
   }
 
-  private async write(id: NodeId, entry: JsonObject, isFinal: boolean): Promise<void> {
+  private async write(id: NodeId, entry: JsonObject, isFinal: boolean, mtls: JsonObject | null | undefined): Promise<void> {
     const key = { type: DataplaneInsightType.name, mesh: id.mesh, name: id.name };
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       let current: Resource | undefined;
@@ -69,12 +70,15 @@ export class DataplaneInsightSink {
       }
       const subscriptions = merge(current ? subscriptionsOf(current.spec) : [], entry, isFinal, this.now(), this.opts.subscriptionLimit);
       if (subscriptions === undefined) return;
+      const spec: JsonObject = { ...current?.spec, subscriptions };
+      // The final write of a stream leaves the block as it is: the proxy keeps its certificate.
+      if (!isFinal) withMtls(spec, current?.spec['mTLS'], mtls);
       try {
         if (current) {
-          await this.resources.update({ ...current, spec: { ...current.spec, subscriptions } });
+          await this.resources.update({ ...current, spec });
         } else {
           const owner = { type: DataplaneType.name, mesh: id.mesh, name: id.name };
-          await this.resources.create({ type: DataplaneInsightType.name, meta: { mesh: id.mesh, name: id.name }, spec: { subscriptions } }, { owner });
+          await this.resources.create({ type: DataplaneInsightType.name, meta: { mesh: id.mesh, name: id.name }, spec }, { owner });
         }
         return;
       } catch (err) {
@@ -86,6 +90,23 @@ export class DataplaneInsightSink {
     }
     throw new Error(`gave up after ${MAX_ATTEMPTS} concurrent updates`);
   }
+}
+
+/**
+ * Kuma's `mTLS` block: set from the stream's latest certificate, `certificateRegenerations` counted up
+ * whenever expiration, issuer or supported backends change; removed when mTLS is off.
+ */
+export function withMtls(spec: JsonObject, current: JsonValue | undefined, next: JsonObject | null | undefined): void {
+  if (next === undefined) return;
+  if (next === null) {
+    delete spec['mTLS'];
+    return;
+  }
+  const prev = isObject(current) ? current : {};
+  const same = ['certificateExpirationTime', 'issuedBackend', 'supportedBackends'].every((k) => JSON.stringify(prev[k]) === JSON.stringify(next[k]));
+  if (same && prev['certificateRegenerations'] !== undefined) return;
+  const count = typeof prev['certificateRegenerations'] === 'number' ? prev['certificateRegenerations'] : 0;
+  spec['mTLS'] = { ...next, certificateRegenerations: count + 1 };
 }
 
 function subscriptionsOf(spec: JsonObject): JsonObject[] {

@@ -17,8 +17,16 @@ interface Stats {
 /** Kuma's per-xDS-type buckets; our kinds are counted in the nearest one (and always in `total`). */
 type Bucket = 'cds' | 'eds' | 'lds' | 'rds';
 
-/** The Dataplane kind defines the proxy's listeners, hence LDS. */
-const BUCKET_OF: ReadonlyMap<ResourceKind, Bucket> = new Map([[ResourceKind.DATAPLANE, 'lds']]);
+/**
+ * The Dataplane kind defines the proxy's listeners (LDS), endpoints are EDS, permissions are what
+ * Envoy gets in its listeners' RBAC filters, counted as RDS. Identity (SDS) is in `total` only:
+ * Kuma's insight has no SDS bucket.
+ */
+const BUCKET_OF: ReadonlyMap<ResourceKind, Bucket> = new Map([
+  [ResourceKind.DATAPLANE, 'lds'],
+  [ResourceKind.ENDPOINTS, 'eds'],
+  [ResourceKind.PERMISSIONS, 'rds'],
+]);
 
 const zero = (): Stats => ({ responsesSent: 0, responsesAcknowledged: 0, responsesRejected: 0 });
 

@@ -4,6 +4,7 @@
  * connection may linger until keepalive notices, and the restarted proxy must not be locked out by
  * it. Only a stream that passed authentication for that Dataplane can replace it.
  */
+import type { ResourceKind } from '../gen/kuma/dp/v1/config_stream_pb.js';
 import { dataplaneKeyString, type NodeId } from './node-id.js';
 import type { StreamError } from './stream-errors.js';
 
@@ -11,8 +12,8 @@ export interface LiveStream {
   readonly nodeId: NodeId;
   /** End the stream with this status. */
   close(err: StreamError): void;
-  /** The Dataplane or its Mesh changed: push the new state if it differs. */
-  refresh(): void;
+  /** Shared state (the Mesh, policies, endpoints, roots) changed: push the given kinds (all without) if they differ. */
+  refresh(kinds?: readonly ResourceKind[]): void;
   /** Something the stream's authentication depends on changed: re-check it. */
   recheck(): void;
 }

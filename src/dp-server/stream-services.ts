@@ -8,15 +8,15 @@ import type { ResourceManager } from '../managers/index.js';
 import type { DataplaneAuthenticator } from './dataplane-auth.js';
 import type { DataplaneLifecycle } from './dataplane-lifecycle.js';
 import type { DataplaneInsightSink } from './insight-sink.js';
-import type { MeshParts } from './mesh-parts.js';
+import type { ConfigKinds } from './kinds/config-kinds.js';
 import type { StreamError } from './stream-errors.js';
 import type { RequestGate } from './stream-flow.js';
 import type { StreamRegistry } from './stream-registry.js';
 
 export interface StreamServices {
   resources: ResourceManager;
-  /** The Mesh part of configs, shared by the streams of a mesh. */
-  meshParts: MeshParts;
+  /** What each kind is built from (per-mesh parts shared by the mesh's streams) and how. */
+  kinds: ConfigKinds;
   authenticator: DataplaneAuthenticator;
   lifecycle: DataplaneLifecycle;
   registry: StreamRegistry;

@@ -132,6 +132,7 @@ export async function startControlPlane(cfg: KumaCpConfig, log: Logger, opts: Co
             config: cfg,
             credentials: await credentials('dpServer', 'dp-server'),
             resources,
+            meshCas,
             tokenValidator: await dataplaneTokenValidator(cfg, resources, cleanups),
             controlPlaneInstanceId: instanceId,
             logger: log,

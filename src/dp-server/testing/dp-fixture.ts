@@ -23,7 +23,8 @@ import {
   type DiscoveryResponse,
 } from '../../gen/kuma/dp/v1/config_stream_pb.js';
 import { ResourceManager } from '../../managers/index.js';
-import { createSelfSignedCertificate, generateKeyPair } from '../../pki/index.js';
+import { MeshCaManagers } from '../../managers/mesh-ca/index.js';
+import { createSelfSignedCertificate, generateKeyPair, type KeyPair } from '../../pki/index.js';
 import { MemoryResourceStore } from '../../store/memory/memory-store.js';
 import { StrictResourceStore } from '../../store/strict-store.js';
 import { ReloadingServerCredentials } from '../../tls/server-credentials.js';
@@ -67,6 +68,13 @@ function signingKeys(): Promise<Uint8Array[]> {
   return keyPool;
 }
 
+let caKeyPool: Promise<KeyPair[]> | undefined;
+/** Builtin mesh CAs use RSA keys: two per process, handed out in turn. */
+function builtinCaKeys(): Promise<KeyPair[]> {
+  caKeyPool ??= Promise.all([generateKeyPair('rsa'), generateKeyPair('rsa')]);
+  return caKeyPool;
+}
+
 export interface FixtureOptions {
   options?: DpServerOptions;
   configure?: (cfg: KumaCpConfig) => void;
@@ -100,8 +108,13 @@ export async function startFixture(fo: FixtureOptions = {}): Promise<Fixture> {
   const logger = recordingLogger(logs);
   const keys = await signingKeys();
   let next = 0;
-  const resources = new ResourceManager(new StrictResourceStore(new MemoryResourceStore()), {
+  const store = new StrictResourceStore(new MemoryResourceStore());
+  const caKeys = await builtinCaKeys();
+  let nextCaKey = 0;
+  const meshCas = new MeshCaManagers({ store, newRsaKey: async () => caKeys[nextCaKey++ % caKeys.length] as KeyPair });
+  const resources = new ResourceManager(store, {
     newSigningKey: async () => keys[next++ % keys.length] as Uint8Array,
+    meshHook: meshCas,
   });
   await resources.create({ type: 'Mesh', meta: { mesh: '', name: 'default' }, spec: {} });
   await resources.create({ type: 'Mesh', meta: { mesh: '', name: 'other' }, spec: {} });
@@ -116,6 +129,7 @@ export async function startFixture(fo: FixtureOptions = {}): Promise<Fixture> {
     config: cfg,
     credentials,
     resources,
+    meshCas,
     tokenValidator: createDataplaneTokenValidator(cache, { inMemoryStore: true }),
     controlPlaneInstanceId: fo.controlPlaneInstanceId ?? 'cp-test-1',
     logger,

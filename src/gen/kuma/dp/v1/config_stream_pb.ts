@@ -848,7 +848,7 @@ export enum ResourceKind {
    * Unlike the other kinds the request carries input (DiscoveryRequest.identity_request); a request
    * with a new CSR (a new `csr_pem`) asks for a new certificate (renewal). The response's version
    * changes with every issued certificate and when the mesh's trusted roots change (new roots are
-   * pushed without a new CSR). Counted in the insight's `sds` bucket.
+   * pushed without a new CSR). Counted in the insight's `total` only (Kuma's has no SDS bucket).
    *
    * @generated from enum value: RESOURCE_KIND_IDENTITY = 2;
    */
