@@ -1,7 +1,8 @@
 /**
- * The kuma-dp agent: verify the control plane, bootstrap, hold the config stream, report readiness,
- * drain on stop. Exit code semantics: resolves when stopped (0); throws AgentError on problems that
- * need an operator (1).
+ * The kuma-dp agent: verify the control plane, bootstrap, hold the config stream, run the proxy's
+ * listeners from what it streams (ProxyController + DataPath), report readiness, drain on stop.
+ * Exit code semantics: resolves when stopped (0); throws AgentError on problems that need an
+ * operator (1).
  */
 import { rootCertificates, type ConnectionOptions } from 'node:tls';
 import type { Logger } from '../../core/log.js';
@@ -11,6 +12,9 @@ import { sleep } from './backoff.js';
 import { fetchBootstrap } from './bootstrap-client.js';
 import { hasLocalIpv6 } from './bootstrap-request.js';
 import { ConfigStreamClient } from './config-stream-client.js';
+import { DataPath } from './data-path.js';
+import type { DataPathSnapshot } from './data-path-snapshot.js';
+import { ProxyController } from './proxy-controller.js';
 import type { DataplaneDefinition } from './dataplane-template.js';
 import { ReadinessServer } from './readiness.js';
 import { loadToken, type TokenSource } from './token.js';
@@ -38,8 +42,10 @@ export interface AgentOptions {
 
 export interface RunningAgent {
   readinessPort(): Promise<number>;
-  /** The latest ACKed Dataplane config. */
+  /** The latest applied Dataplane config. */
   config(): DataplaneConfig | undefined;
+  /** The proxy's listeners, identity, permissions and endpoints as applied. */
+  dataPath(): DataPathSnapshot;
   /** Starts the drain (readiness 503, wait drain time, close the stream). */
   stop(): void;
   /** Resolves when stopped cleanly; rejects with AgentError on a fatal problem. */
@@ -52,6 +58,12 @@ export function startAgent(o: AgentOptions, logger: Logger): RunningAgent {
   const streamStop = new AbortController();
   let stream: ConfigStreamClient | undefined;
   const listening = readiness.listen(o.readinessPort);
+  const dataPath = new DataPath({ logger: logger.child({ component: 'proxy' }) });
+  const controller = new ProxyController(dataPath, logger, {
+    onFirstConfig: () => {
+      if (readiness.state === 'NOT_READY') readiness.state = 'READY';
+    },
+  });
 
   const done = (async (): Promise<void> => {
     try {
@@ -98,25 +110,30 @@ export function startAgent(o: AgentOptions, logger: Logger): RunningAgent {
           ...(o.tokenGraceMs === undefined ? {} : { tokenGraceMs: o.tokenGraceMs }),
         },
         logger,
-        () => {
-          if (readiness.state === 'NOT_READY') readiness.state = 'READY';
-        },
+        controller,
       );
+      const client = stream;
+      controller.attach((r) => client.send(r));
       await stream.run(streamStop.signal);
     } finally {
       streamStop.abort();
+      controller.stop();
+      await dataPath.stop(0);
       await readiness.close();
     }
   })();
 
   return {
     readinessPort: () => listening,
-    config: () => stream?.state.config,
+    config: () => controller.config,
+    dataPath: () => dataPath.snapshot(),
     stop: () => {
       if (stopping.signal.aborted) return;
       stopping.abort();
       readiness.state = 'TERMINATING';
-      logger.info({ drainTimeMs: o.drainTimeMs }, 'stopping: draining before closing the config stream');
+      logger.info({ drainTimeMs: o.drainTimeMs }, 'stopping: draining listeners before closing the config stream');
+      // Listeners stop accepting now; open connections get the drain time to finish.
+      void dataPath.stop(o.drainTimeMs);
       void sleep(o.drainTimeMs, new AbortController().signal).then(() => streamStop.abort());
     },
     done,

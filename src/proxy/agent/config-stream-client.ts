@@ -1,15 +1,17 @@
 /**
  * The long-lived config stream (proto kuma.dp.v1.ConfigService/Stream): subscribe to the Dataplane
- * kind, ACK every response, keep the latest config, reconnect with jittered exponential backoff
- * (1 s base, 30 s cap) when the connection drops, re-reading the token each time. Ends with an
- * AgentError on statuses a reconnect cannot fix, and returns when `signal` aborts.
+ * kind and whatever else the handler asks for, hand every response to the handler in order and ACK
+ * or NACK it as the handler says, reconnect with jittered exponential backoff (1 s base, 30 s cap)
+ * when the connection drops, re-reading the token each time. Ends with an AgentError on statuses a
+ * reconnect cannot fix, and returns when `signal` aborts.
  */
+import type { MessageInitShape } from '@bufbuild/protobuf';
 import { Code, ConnectError, createClient } from '@connectrpc/connect';
 import { createGrpcTransport } from '@connectrpc/connect-node';
 import type { ConnectionOptions } from 'node:tls';
 import type { Logger } from '../../core/log.js';
 import { VERSION } from '../../core/version.js';
-import { ConfigService, ResourceKind, type DataplaneConfig } from '../../gen/kuma/dp/v1/config_stream_pb.js';
+import { ConfigService, ResourceKind, type DiscoveryRequestSchema, type DiscoveryResponse } from '../../gen/kuma/dp/v1/config_stream_pb.js';
 import { explainTlsClientError } from '../../tls/client-errors.js';
 import { reconnectDelayMs, sleep } from './backoff.js';
 import { AgentError } from './errors.js';
@@ -28,11 +30,14 @@ export interface StreamParams {
   tokenGraceMs?: number;
 }
 
-export interface ConfigState {
-  /** The latest ACKed config, kept across reconnects. */
-  config: DataplaneConfig | undefined;
-  version: string;
-  connected: boolean;
+export type StreamRequest = MessageInitShape<typeof DiscoveryRequestSchema>;
+
+/** What the stream's responses are for. */
+export interface ConfigHandler {
+  /** Requests sent after the first one on every (re)connect: the subscriptions to the other kinds. */
+  subscriptions(): StreamRequest[];
+  /** Applies one response (one at a time, in order): undefined to ACK it, a problem text to NACK it. */
+  apply(response: DiscoveryResponse): Promise<string | undefined>;
 }
 
 const FATAL: ReadonlyMap<Code, string> = new Map([
@@ -52,13 +57,24 @@ function rootCause(err: unknown): unknown {
 }
 
 export class ConfigStreamClient {
-  readonly state: ConfigState = { config: undefined, version: '', connected: false };
+  connected = false;
+  /** The request queue of the current connection. */
+  private queue: RequestQueue | undefined;
+  /** Per kind, the version last accepted (kept across reconnects: a NACK names it). */
+  private readonly accepted = new Map<ResourceKind, string>();
 
   constructor(
     private readonly p: StreamParams,
     private readonly logger: Logger,
-    private readonly onAck: (state: ConfigState) => void = () => {},
+    private readonly handler: ConfigHandler,
   ) {}
+
+  /** Sends a request on the current connection; false when there is none (subscriptions() covers the next one). */
+  send(request: StreamRequest): boolean {
+    if (this.queue === undefined || !this.connected) return false;
+    this.queue.pushRequest(request);
+    return true;
+  }
 
   /** Runs until `signal` aborts (resolves) or a fatal status (throws AgentError). */
   async run(signal: AbortSignal): Promise<void> {
@@ -69,7 +85,8 @@ export class ConfigStreamClient {
       if (signal.aborted) return;
       const got = { any: false };
       const err = await this.once(token, signal, got);
-      this.state.connected = false;
+      this.connected = false;
+      this.queue = undefined;
       if (signal.aborted) return;
       if (got.any) attempt = 0;
       if (err !== undefined) this.throwIfFatal(err);
@@ -121,28 +138,28 @@ export class ConfigStreamClient {
     queue.pushRequest({
       nodeId: this.p.nodeId,
       kind: ResourceKind.DATAPLANE,
+      versionInfo: this.accepted.get(ResourceKind.DATAPLANE) ?? '',
       node: { dataplaneJson: this.p.dataplaneJson, proxyType: 'dataplane', version: { kumaDp: { version: VERSION, gitTag: `v${VERSION}` } } },
     });
+    for (const r of this.handler.subscriptions()) queue.pushRequest({ ...r, versionInfo: this.accepted.get(r.kind ?? ResourceKind.UNSPECIFIED) ?? '' });
+    this.queue = queue;
     try {
       const headers: Record<string, string> = token === undefined ? {} : { authorization: token };
       for await (const r of client.stream(queue, { headers, signal: local.signal })) {
         if (!got.any) {
           got.any = true;
-          this.state.connected = true;
+          this.connected = true;
           this.logger.info({ nodeId: this.p.nodeId }, 'config stream established');
         }
-        if (r.kind !== ResourceKind.DATAPLANE || r.payload.case !== 'dataplane') continue;
-        const problem = checkConfig(r.payload.value);
+        const problem = await this.handler.apply(r);
         if (problem !== undefined) {
-          queue.pushRequest({ kind: r.kind, versionInfo: this.state.version, responseNonce: r.nonce, errorDetail: { code: Code.InvalidArgument, message: problem } });
-          this.logger.warn({ version: r.versionInfo, problem }, 'rejected config (NACK)');
+          const message = problem.slice(0, 4096);
+          queue.pushRequest({ kind: r.kind, versionInfo: this.accepted.get(r.kind) ?? '', responseNonce: r.nonce, errorDetail: { code: Code.InvalidArgument, message } });
+          this.logger.warn({ kind: ResourceKind[r.kind], version: r.versionInfo, problem: message }, 'rejected config (NACK)');
           continue;
         }
-        this.state.config = r.payload.value;
-        this.state.version = r.versionInfo;
+        this.accepted.set(r.kind, r.versionInfo);
         queue.pushRequest({ kind: r.kind, versionInfo: r.versionInfo, responseNonce: r.nonce });
-        this.logger.info({ version: r.versionInfo, mtls: r.payload.value.mesh?.mtlsEnabled ?? false }, 'config received (ACK)');
-        this.onAck(this.state);
       }
       return undefined;
     } catch (err) {
@@ -153,15 +170,4 @@ export class ConfigStreamClient {
       local.abort();
     }
   }
-}
-
-/** What this proxy cannot apply: a Dataplane JSON it cannot read, or no inbound/outbound port. */
-function checkConfig(c: DataplaneConfig): string | undefined {
-  try {
-    JSON.parse(c.dataplaneJson);
-  } catch {
-    return 'dataplaneJson is not valid JSON';
-  }
-  const bad = [...(c.desired?.inbounds ?? []), ...(c.desired?.outbounds ?? [])].find((x) => x.port === 0 || x.port > 65535);
-  return bad === undefined ? undefined : `port ${bad.port} is not a valid listener port`;
 }

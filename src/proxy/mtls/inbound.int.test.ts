@@ -221,6 +221,33 @@ describe('inbound mode changes', () => {
   });
 });
 
+describe('inbound identity given after start', () => {
+  it('a listener started with mTLS off goes PERMISSIVE then STRICT after setIdentity, without a rebind', async () => {
+    const l = await InboundListener.start({ address: '127.0.0.1', port: 0, servicePort: echo.port, mode: 'OFF' });
+    const port = l.port;
+    try {
+      assert.throws(() => l.update({ mode: 'STRICT' }), { code: 'ERR_PROXY_NO_IDENTITY' });
+      const plain = await openEchoing(port);
+      l.setIdentity(serverIdentity);
+      l.update({ mode: 'PERMISSIVE', authorize: allowAll });
+      plain.write('kept');
+      await waitFor(plain, 'kept');
+      assert.equal((await tlsExchange(port, meshClient(web), 'meshed')).data.toString(), 'meshed');
+      l.update({ mode: 'STRICT' });
+      assert.equal(await closedWithin(plain, 1000), true);
+      assert.equal(l.port, port);
+      // Another identity object (here: a certificate from another CA) replaces the first for new handshakes.
+      const caB = await createMeshCa('default');
+      l.setIdentity(new ProxyIdentity(await workloadIdentity(caB, 'backend', { roots: [ca, caB] })));
+      // The client trusts only the new CA: the exchange works only if the server presents the new certificate.
+      const r = await tlsExchange(port, meshClient(web, { ca: caB.certPem }), 'new identity');
+      assert.equal(r.data.toString(), 'new identity');
+    } finally {
+      await l.stop();
+    }
+  });
+});
+
 describe('inbound permissions', () => {
   it('denies at handshake time with a log line naming the peer and the rule; counts shadow denies', async () => {
     const entries: LogEntry[] = [];

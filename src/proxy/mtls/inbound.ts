@@ -59,9 +59,10 @@ export class InboundListener extends ProxyListener {
   private serviceAddress: string;
   private servicePort: number;
   private authorizer: Authorizer;
-  private readonly identity: ProxyIdentity | undefined;
-  private readonly meshTls: MeshTlsTerminator | undefined;
+  private identity: ProxyIdentity | undefined;
+  private meshTls: MeshTlsTerminator | undefined;
   private readonly sniffTimeoutMs: number;
+  private readonly handshakeTimeoutMs: number;
   private readonly connectTimeoutMs: number;
 
   /** Binds and starts accepting. Throws ProxyMtlsError for a bad config, KumaError ERR_LISTEN when the port is taken. */
@@ -86,23 +87,41 @@ export class InboundListener extends ProxyListener {
     this.authorizer = c.authorize ?? denyAll;
     this.identity = deps.identity;
     this.sniffTimeoutMs = c.sniffTimeoutMs ?? 15_000;
+    this.handshakeTimeoutMs = c.handshakeTimeoutMs ?? 10_000;
     this.connectTimeoutMs = c.connectTimeoutMs ?? 5_000;
     if (deps.identity) {
-      this.meshTls = new MeshTlsTerminator(
-        deps.identity,
-        c.handshakeTimeoutMs ?? 10_000,
-        { authenticated: (conn, secure, peer) => this.onAuthenticated(conn, secure, peer), failed: (reason, remote, err) => this.onHandshakeFailed(reason, remote, err) },
-        this.logger,
-      );
+      this.meshTls = this.terminatorFor(deps.identity);
     } else if (c.mode !== 'OFF') {
       throw new ProxyMtlsError('ERR_PROXY_NO_IDENTITY', `${name}: mode ${c.mode} needs the mesh identity (certificate and trusted roots), but none was given; pass it, or use mode OFF when the mesh has mTLS off`);
     }
   }
 
+  private terminatorFor(identity: ProxyIdentity): MeshTlsTerminator {
+    return new MeshTlsTerminator(
+      identity,
+      this.handshakeTimeoutMs,
+      { authenticated: (conn, secure, peer) => this.onAuthenticated(conn, secure, peer), failed: (reason, remote, err) => this.onHandshakeFailed(reason, remote, err) },
+      this.logger,
+    );
+  }
+
+  /**
+   * Gives a running listener the mesh identity (or another ProxyIdentity object), so a listener
+   * started with mTLS off can go STRICT or PERMISSIVE without a rebind. New handshakes use it;
+   * handshakes already under way finish with the previous one.
+   */
+  setIdentity(identity: ProxyIdentity): void {
+    if (identity === this.identity) return;
+    const previous = this.meshTls;
+    this.meshTls = this.terminatorFor(identity);
+    this.identity = identity;
+    previous?.close();
+  }
+
   /** Applies to new connections; a new `authorize` is also applied to open ones (see reauthorize). */
   update(u: InboundUpdate): void {
     if (u.mode !== undefined && u.mode !== 'OFF' && !this.identity) {
-      throw new ProxyMtlsError('ERR_PROXY_NO_IDENTITY', `${this.name}: mode ${u.mode} needs the mesh identity; restart the listener with one`);
+      throw new ProxyMtlsError('ERR_PROXY_NO_IDENTITY', `${this.name}: mode ${u.mode} needs the mesh identity; give it with setIdentity first`);
     }
     if (u.servicePort !== undefined) checkPort(u.servicePort, this.name, 'servicePort');
     if (u.mode !== undefined && u.mode !== this.mode) {

@@ -125,6 +125,24 @@ describe('outbound -> inbound with mesh mTLS', () => {
     }
   });
 
+  it('a plain outbound switches to mesh mTLS after setIdentity, without a rebind', async () => {
+    const plainInb = await InboundListener.start({ address: '127.0.0.1', port: 0, servicePort: echo.port, mode: 'OFF' });
+    const meshInb = await backend();
+    const out = await OutboundListener.start({ port: 0, service: 'backend', mtls: false, endpoints: [ep(plainInb)] });
+    const port = out.port;
+    try {
+      assert.equal((await tcpExchange(port, 'plain')).data.toString(), 'plain');
+      assert.throws(() => out.update({ mtls: true }), { code: 'ERR_PROXY_NO_IDENTITY' });
+      out.setIdentity(webId);
+      out.update({ mtls: true, endpoints: [ep(meshInb)] });
+      assert.equal((await tcpExchange(port, 'meshed')).data.toString(), 'meshed');
+      assert.equal(meshInb.stats().mtls, 1);
+      assert.equal(out.port, port);
+    } finally {
+      await Promise.all([out.stop(), plainInb.stop(), meshInb.stop()]);
+    }
+  });
+
   it('forwards whatever bytes the application sends (garbage is just payload)', async () => {
     const inb = await backend();
     const out = await outbound({ endpoints: [ep(inb)] });

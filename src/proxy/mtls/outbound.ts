@@ -66,7 +66,7 @@ export class OutboundListener extends ProxyListener {
   private expected: readonly string[] | undefined;
   private sni: string | undefined;
   private readonly picker: EndpointPicker;
-  private readonly identity: ProxyIdentity | undefined;
+  private identity: ProxyIdentity | undefined;
   private readonly connectTimeoutMs: number;
   private readonly maxAttempts: number;
 
@@ -104,8 +104,13 @@ export class OutboundListener extends ProxyListener {
     return this.picker.list();
   }
 
+  /** Gives a running listener the mesh identity (or another ProxyIdentity object); new dials use it. */
+  setIdentity(identity: ProxyIdentity): void {
+    this.identity = identity;
+  }
+
   update(u: OutboundUpdate): void {
-    if (u.mtls === true && !this.identity) throw new ProxyMtlsError('ERR_PROXY_NO_IDENTITY', `${this.name}: mesh mTLS needs the mesh identity; restart the listener with one`);
+    if (u.mtls === true && !this.identity) throw new ProxyMtlsError('ERR_PROXY_NO_IDENTITY', `${this.name}: mesh mTLS needs the mesh identity; give it with setIdentity first`);
     if (u.mtls !== undefined) this.mtls = u.mtls;
     if (u.expectedSpiffeIds !== undefined) this.expected = u.expectedSpiffeIds;
     if (u.sni !== undefined) this.sni = u.sni;
