@@ -67,6 +67,14 @@ export interface MeshPart {
 
 export const shortHash = (data: string | Uint8Array): string => createHash('sha256').update(data).digest('hex').slice(0, 8);
 
+/** The service an outbound reaches: its kuma.io/service tag, else its MeshService backendRef's name. */
+export function outboundService(outbound: unknown): string {
+  const tagged = stringMapAt(outbound, 'tags')['kuma.io/service'];
+  if (tagged !== undefined && tagged !== '') return tagged;
+  const ref = objAt(outbound, 'backendRef');
+  return strAt(ref, 'kind') === 'MeshService' ? strAt(ref, 'name') : '';
+}
+
 export function dataplanePartOf(dataplane: Resource): DataplanePart {
   const networking = objAt(dataplane.spec, 'networking');
   const desired = create(DesiredStateSchema, {
@@ -83,7 +91,7 @@ export function dataplanePartOf(dataplane: Resource): DataplanePart {
       }),
     ),
     outbounds: arrAt(networking, 'outbound').map((ob) =>
-      create(OutboundSchema, { port: uintAt(ob, 'port'), address: strAt(ob, 'address'), tags: sortedTags(stringMapAt(ob, 'tags')) }),
+      create(OutboundSchema, { port: uintAt(ob, 'port'), address: strAt(ob, 'address'), tags: sortedTags(stringMapAt(ob, 'tags')), service: outboundService(ob) }),
     ),
   });
   const json = dataplaneJson(dataplane);

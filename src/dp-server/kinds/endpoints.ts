@@ -63,7 +63,7 @@ export class MeshEndpoints extends PerMeshCache<EndpointIndex> {
 
 /** The payload for a proxy with these outbounds, and its content version. */
 export function endpointsConfigOf(outbounds: readonly Outbound[], index: EndpointIndex): { config: EndpointsConfig; version: string } {
-  const services = [...new Set(outbounds.map((o) => o.tags[SERVICE_TAG] ?? '').filter((s) => s !== ''))].sort();
+  const services = [...new Set(outbounds.map((o) => o.service).filter((s) => s !== ''))].sort();
   const config = create(EndpointsConfigSchema, {
     services: services.map((service) => create(ServiceEndpointsSchema, { service, endpoints: [...(index.get(service) ?? [])] })),
   });

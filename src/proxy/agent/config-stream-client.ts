@@ -160,6 +160,7 @@ export class ConfigStreamClient {
         }
         this.accepted.set(r.kind, r.versionInfo);
         queue.pushRequest({ kind: r.kind, versionInfo: r.versionInfo, responseNonce: r.nonce });
+        this.logger.info({ kind: ResourceKind[r.kind], version: r.versionInfo }, 'config received (ACK)');
       }
       return undefined;
     } catch (err) {

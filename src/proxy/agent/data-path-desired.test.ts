@@ -13,6 +13,12 @@ const config = (o: { mtls?: string; inbounds?: object[]; outbounds?: object[]; a
   });
 
 describe('desiredListenersOf', () => {
+  it('an outbound named by a MeshService backendRef (Outbound.service, set by the control plane) needs no tag', () => {
+    const { desired, problems } = desiredListenersOf(config({ outbounds: [{ port: 33033, service: 'redis', tags: {} }] }));
+    assert.deepEqual(problems, []);
+    assert.equal([...(desired?.outbounds.values() ?? [])][0]?.service, 'redis');
+  });
+
   it('applies the proto defaults and keys inbounds as the permissions do (<address>:<port>)', () => {
     const { desired, problems } = desiredListenersOf(
       config({
@@ -50,7 +56,7 @@ describe('desiredListenersOf', () => {
     assert.equal(problems.length, 5, problems.join('\n'));
     assert.match(problems.join('\n'), /inbound\[2\] 10\.0\.0\.5:0: port 0 is not a listener port/);
     assert.match(problems.join('\n'), /inbound\[3\] 10\.0\.0\.5:15001: listed twice with different applications \(127\.0\.0\.1:8080 and 127\.0\.0\.1:9999\)/);
-    assert.match(problems.join('\n'), /outbound\[0\] 127\.0\.0\.1:10001: no kuma\.io\/service tag/);
+    assert.match(problems.join('\n'), /outbound\[0\] 127\.0\.0\.1:10001: neither a kuma\.io\/service tag nor a backendRef/);
     assert.match(problems.join('\n'), /outbound\[2\] 127\.0\.0\.1:10002: listed twice for different services \("a" and "b"\)/);
     assert.match(problems.join('\n'), /outbound 10\.0\.0\.5:15001: the same address and port as an inbound/);
   });

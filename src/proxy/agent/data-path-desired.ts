@@ -105,9 +105,9 @@ export function desiredListenersOf(config: DataplaneConfig): { desired: DesiredL
       problems.push(`${what}: port ${ob.port} is not a listener port; use a number from 1 to 65535`);
       continue;
     }
-    const service = ob.tags[SERVICE_TAG] ?? '';
+    const service = ob.service || (ob.tags[SERVICE_TAG] ?? '');
     if (service === '') {
-      problems.push(`${what}: no ${SERVICE_TAG} tag names the service to reach`);
+      problems.push(`${what}: neither a ${SERVICE_TAG} tag nor a backendRef of kind MeshService names the service to reach`);
       continue;
     }
     const spec: OutboundSpec = { key: keyOf(address, ob.port), address, port: ob.port, service };

@@ -103,7 +103,6 @@ export class ProxyController implements ConfigHandler {
     const problem = await this.dataPath.applyDataplane(config);
     const first = this.config === undefined;
     this.config = config;
-    this.logger.info({ mtls: config.mesh?.mtlsEnabled ?? false, mode: config.mesh?.mtlsMode ?? '', inbounds: config.desired?.inbounds.length ?? 0, outbounds: config.desired?.outbounds.length ?? 0, problem }, 'Dataplane config applied');
     if (first) this.opts.onFirstConfig?.();
     if (config.mesh?.mtlsEnabled === true) await this.requestIdentityIfChanged(config);
     return problem;

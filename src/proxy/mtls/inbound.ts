@@ -79,7 +79,7 @@ export class InboundListener extends ProxyListener {
 
   private constructor(c: InboundConfig, deps: InboundDependencies) {
     const name = c.name ?? `inbound:${c.address}:${c.port}`;
-    super(name, c.address, c.port, `the inbound port (networking.inbound[].port ${c.port})`, deps.logger);
+    super(name, c.address, c.port, `the inbound port (networking.inbound[].port ${c.port})`, `the Dataplane's networking.address, or the inbound's own address (${c.address})`, deps.logger);
     checkPort(c.servicePort, name, 'servicePort');
     this.mode = c.mode;
     this.serviceAddress = c.serviceAddress ?? '127.0.0.1';

@@ -24,6 +24,7 @@ export abstract class ProxyListener {
     private readonly bindAddress: string,
     private readonly bindPort: number,
     private readonly portSetting: string,
+    private readonly interfaceSetting: string,
     logger: Logger | undefined,
   ) {
     this.logger = (logger ?? silentLogger).child({ listener: name });
@@ -36,7 +37,7 @@ export abstract class ProxyListener {
   }
 
   protected async listen(): Promise<void> {
-    this.boundPort = await listen(this.server, { port: this.bindPort, host: this.bindAddress, name: this.name, portSetting: this.portSetting });
+    this.boundPort = await listen(this.server, { port: this.bindPort, host: this.bindAddress, name: this.name, portSetting: this.portSetting, interfaceSetting: this.interfaceSetting });
     this.logger.info({ address: this.bindAddress, port: this.boundPort }, 'listener started');
   }
 

@@ -79,7 +79,7 @@ export class OutboundListener extends ProxyListener {
   private constructor(c: OutboundConfig, deps: OutboundDependencies) {
     const address = c.address ?? '127.0.0.1';
     const name = c.name ?? `outbound:${address}:${c.port}`;
-    super(name, address, c.port, `the outbound port (networking.outbound[].port ${c.port})`, deps.logger);
+    super(name, address, c.port, `the outbound port (networking.outbound[].port ${c.port})`, `the outbound's address (networking.outbound[].address ${address})`, deps.logger);
     if (typeof c.service !== 'string' || c.service === '') throw new ProxyMtlsError('ERR_PROXY_CONFIG', `${name}: no target service given (the outbound's kuma.io/service tag)`);
     if (c.mtls && !deps.identity) {
       throw new ProxyMtlsError('ERR_PROXY_NO_IDENTITY', `${name}: mesh mTLS towards "${c.service}" needs the mesh identity (certificate and trusted roots), but none was given`);
