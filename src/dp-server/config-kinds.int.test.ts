@@ -92,6 +92,16 @@ describe('config stream kinds: identity, endpoints, permissions', () => {
     s.abort();
   });
 
+  it('an unrelated Mesh change re-issues nothing and pushes nothing', async () => {
+    const { s, template } = await open('web-3', 'web');
+    s.send({ kind: ResourceKind.IDENTITY, identityRequest: { csrPem: await csrFor(template) } });
+    identityOf(await nextOf(s, ResourceKind.IDENTITY));
+    const mesh = await fx.resources.get({ type: 'Mesh', mesh: '', name: MESH });
+    await fx.resources.update({ ...mesh, meta: { ...mesh.meta, labels: { team: 'payments' } } });
+    await assert.rejects(s.next(400), /no response within 400 ms/);
+    s.abort();
+  });
+
   it('streams the endpoints of the outbound services and updates them as proxies come and go', async () => {
     const { s } = await open('client-1', 'client', {
       networking: { address: '127.0.0.2', inbound: [{ port: 16001, servicePort: 8081, tags: { 'kuma.io/service': 'client' } }], outbound: [{ port: 10001, tags: { 'kuma.io/service': 'backend' } }] },

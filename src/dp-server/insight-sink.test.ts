@@ -13,7 +13,7 @@ import { ResourceKind } from '../gen/kuma/dp/v1/config_stream_pb.js';
 import { ResourceManager } from '../managers/index.js';
 import { MemoryResourceStore } from '../store/memory/memory-store.js';
 import { StrictResourceStore } from '../store/strict-store.js';
-import { DataplaneInsightSink } from './insight-sink.js';
+import { DataplaneInsightSink, withMtls } from './insight-sink.js';
 import { InsightSubscription } from './insight-subscription.js';
 
 const FLUSH_MS = 40;
@@ -91,5 +91,29 @@ describe('DataplaneInsight sink (Kuma dataplane_status_sink_test)', () => {
     await resources.delete({ type: 'Dataplane', ...id });
     await sink.track(id, new InsightSubscription('control-plane-01', fixedClock)).flushNow();
     await assert.rejects(insight(), { code: 'ERR_RESOURCE_NOT_FOUND' });
+  });
+});
+
+describe('DataplaneInsight mTLS block (withMtls)', () => {
+  const cert = (at: string, backend = 'ca-1'): JsonObject => ({
+    certificateExpirationTime: '2026-11-29T10:00:00Z',
+    lastCertificateRegeneration: at,
+    issuedBackend: backend,
+    supportedBackends: [backend],
+  });
+
+  it('counts every new certificate, keeps the block for a re-write of the same one, removes it when mTLS is off', () => {
+    const spec: JsonObject = {};
+    withMtls(spec, undefined, cert('2026-11-28T10:00:00.1Z'));
+    assert.equal((spec['mTLS'] as JsonObject)['certificateRegenerations'], 1);
+    const first = spec['mTLS'];
+    withMtls(spec, first, cert('2026-11-28T10:00:00.1Z'));
+    assert.equal((spec['mTLS'] as JsonObject)['certificateRegenerations'], 1, 'same certificate, no count');
+    withMtls(spec, spec['mTLS'], cert('2026-11-28T10:00:00.2Z', 'ca-2'));
+    assert.deepEqual(spec['mTLS'], { ...cert('2026-11-28T10:00:00.2Z', 'ca-2'), certificateRegenerations: 2 });
+    withMtls(spec, spec['mTLS'], undefined);
+    assert.ok(spec['mTLS'] !== undefined, 'unknown: left alone');
+    withMtls(spec, spec['mTLS'], null);
+    assert.equal(spec['mTLS'], undefined);
   });
 });

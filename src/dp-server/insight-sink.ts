@@ -94,7 +94,8 @@ export class DataplaneInsightSink {
 
 /**
  * Kuma's `mTLS` block: set from the stream's latest certificate, `certificateRegenerations` counted up
- * whenever expiration, issuer or supported backends change; removed when mTLS is off.
+ * for every new certificate (its issuance time, expiration, issuer or supported backends differ);
+ * removed when mTLS is off.
  */
 export function withMtls(spec: JsonObject, current: JsonValue | undefined, next: JsonObject | null | undefined): void {
   if (next === undefined) return;
@@ -103,7 +104,7 @@ export function withMtls(spec: JsonObject, current: JsonValue | undefined, next:
     return;
   }
   const prev = isObject(current) ? current : {};
-  const same = ['certificateExpirationTime', 'issuedBackend', 'supportedBackends'].every((k) => JSON.stringify(prev[k]) === JSON.stringify(next[k]));
+  const same = ['certificateExpirationTime', 'lastCertificateRegeneration', 'issuedBackend', 'supportedBackends'].every((k) => JSON.stringify(prev[k]) === JSON.stringify(next[k]));
   if (same && prev['certificateRegenerations'] !== undefined) return;
   const count = typeof prev['certificateRegenerations'] === 'number' ? prev['certificateRegenerations'] : 0;
   spec['mTLS'] = { ...next, certificateRegenerations: count + 1 };

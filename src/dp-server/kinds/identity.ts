@@ -83,7 +83,8 @@ export class StreamIdentity {
       this.lastFailed = false;
       this.insight = {
         certificateExpirationTime: formatKumaTime(issued.expiresAt),
-        lastCertificateRegeneration: formatKumaTime(issued.issuedAt),
+        // The control plane's clock at issuance (ms), as Kuma: certificate times have whole seconds only.
+        lastCertificateRegeneration: formatKumaTime(new Date()),
         issuedBackend: issued.issuedBackend,
         supportedBackends: issued.supportedBackends,
       };
