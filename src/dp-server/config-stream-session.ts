@@ -133,6 +133,8 @@ export class ConfigStreamSession implements LiveStream {
 
   refresh(kinds?: readonly ResourceKind[]): void {
     if (!this.initialized || this.finished) return;
+    // Mesh-wide changes reach every stream of the mesh; most subscribe to few kinds.
+    if (kinds !== undefined && !kinds.some((k) => this.subscribed.has(k))) return;
     this.serialized(async () => {
       // Something shared changed (the Mesh, policies, endpoints): the Dataplane part stays (a
       // Dataplane change arrives as recheck()).
