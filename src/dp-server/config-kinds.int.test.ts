@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
+import { rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { dataplaneIdentity } from '../core/identity/entitlement.js';
 import type { JsonObject } from '../core/resources/index.js';
 import { ResourceKind, type DiscoveryResponse, type EndpointsConfig, type IdentityConfig } from '../gen/kuma/dp/v1/config_stream_pb.js';
-import { createCsr, generateKeyPair } from '../pki/index.js';
+import { createCaCertificate, createCsr, generateKeyPair } from '../pki/index.js';
 import { dataplaneTemplate, startFixture, type Fixture, type StreamHandle } from './testing/dp-fixture.js';
 
 const MESH = 'secure';
@@ -99,6 +101,35 @@ describe('config stream kinds: identity, endpoints, permissions', () => {
     const mesh = await fx.resources.get({ type: 'Mesh', mesh: '', name: MESH });
     await fx.resources.update({ ...mesh, meta: { ...mesh.meta, labels: { team: 'payments' } } });
     await assert.rejects(s.next(400), /no response within 400 ms/);
+    s.abort();
+  });
+
+  it('a CA that cannot be loaded answers with an error (the stream stays up) until it can, then issues', async () => {
+    const ca = createCaCertificate({ subject: { organization: 'Acme', commonName: 'provided' }, keyPair: await generateKeyPair('ecdsa') });
+    const certFile = join(fx.dir, 'provided-ca.crt');
+    const keyFile = join(fx.dir, 'provided-ca.key');
+    await writeFile(certFile, ca.certPem);
+    await writeFile(keyFile, ca.keyPem, { mode: 0o600 });
+    await fx.resources.create({
+      type: 'Mesh',
+      meta: { mesh: '', name: 'prov' },
+      spec: { mtls: { enabledBackend: 'p-1', backends: [{ name: 'p-1', type: 'provided', conf: { cert: { file: certFile }, key: { file: keyFile } } }] } },
+    });
+    await rm(certFile);
+    const template = dataplaneTemplate('prov', 'api-9', 'api');
+    const s = fx.openStream({ authorization: await fx.issue({ mesh: 'prov', name: 'api-9' }) });
+    s.hello('prov.api-9', template);
+    s.ack(await s.next());
+    const csrPem = await csrFor(template);
+    s.send({ kind: ResourceKind.IDENTITY, identityRequest: { csrPem } });
+    const refused = identityOf(await nextOf(s, ResourceKind.IDENTITY));
+    assert.equal(refused.errorCode, 'ERR_IDENTITY_CA');
+    assert.match(refused.error?.message ?? '', /provided-ca\.crt/);
+    await writeFile(certFile, ca.certPem);
+    s.send({ kind: ResourceKind.IDENTITY, identityRequest: { csrPem } });
+    const issued = identityOf(await nextOf(s, ResourceKind.IDENTITY));
+    assert.equal(issued.error, undefined);
+    assert.ok(new X509Certificate(issued.certPem).verify(new X509Certificate(ca.certPem).publicKey));
     s.abort();
   });
 

@@ -26,7 +26,8 @@ export interface ResourceManagerOptions {
   newSigningKey?: SigningKeyFactory;
   /**
    * A zone connected to a global: Meshes arrive over KDS with the global's Dataplane-token signing
-   * keys, so none is generated here (Kuma's zone makes none either).
+   * keys and mesh CA Secrets, so neither is generated (nor a Mesh's CA checked) here: every zone
+   * must sign identities with the global's CA, and a Mesh arrives before the Secrets it names.
    */
   federatedZone?: boolean;
   /** Mesh CA checks that need I/O and CA creation (MeshCaManagers); absent: no CA handling. */
@@ -48,6 +49,8 @@ export class ResourceManager {
   private readonly log: Logger;
   private readonly newSigningKey: SigningKeyFactory;
 
+  private readonly meshHook: MeshLifecycleHook | undefined;
+
   constructor(
     private readonly store: ResourceStore,
     private readonly opts: ResourceManagerOptions = {},
@@ -55,6 +58,7 @@ export class ResourceManager {
     this.registry = opts.registry ?? builtinRegistry;
     this.log = (opts.logger ?? silentLogger).child({ component: 'resource-manager' });
     this.newSigningKey = opts.newSigningKey ?? defaultSigningKeyFactory;
+    this.meshHook = opts.federatedZone === true ? undefined : opts.meshHook;
   }
 
   private validate(desc: ResourceTypeDescriptor, r: { name: string; mesh: string; spec: Resource['spec'] }): void {
@@ -68,7 +72,7 @@ export class ResourceManager {
     this.validate(desc, { name, mesh, spec: input.spec });
     if (desc.name === MESH_TYPE) {
       fail(validateMeshCreate(name, input.spec).list);
-      if (this.opts.meshHook) fail(await this.opts.meshHook.validateMesh(name, input.spec));
+      if (this.meshHook) fail(await this.meshHook.validateMesh(name, input.spec));
     }
     let owner = opts.owner;
     if (desc.scope === 'mesh' && owner === undefined) {
@@ -86,7 +90,7 @@ export class ResourceManager {
         this.log.info({ mesh: name }, 'default Dataplane Token Signing Key created');
       }
       // Kuma creates the CAs after storing a new Mesh (they are owned by it).
-      await this.opts.meshHook?.ensureMeshCas(created);
+      await this.meshHook?.ensureMeshCas(created);
     }
     return created;
   }
@@ -99,10 +103,10 @@ export class ResourceManager {
     if (desc.name === MESH_TYPE) {
       const current = await this.store.get({ type: MESH_TYPE, mesh: '', name }, { version: resource.meta.version });
       fail(validateMeshUpdate(name, current.spec, resource.spec).list);
-      if (this.opts.meshHook) {
-        fail(await this.opts.meshHook.validateMesh(name, resource.spec));
+      if (this.meshHook) {
+        fail(await this.meshHook.validateMesh(name, resource.spec));
         // Before storing: proxies told about the new backend must find its CA.
-        await this.opts.meshHook.ensureMeshCas(resource);
+        await this.meshHook.ensureMeshCas(resource);
       }
     }
     return this.store.update(resource);

@@ -7,6 +7,7 @@
  * zone without a token and accepts one with a token from `kumactl generate zone-token`.
  */
 import assert from 'node:assert/strict';
+import { createServer as createNetServer } from 'node:net';
 import { execFile } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -60,6 +61,14 @@ async function startCp(home: string, workDir: string, env: Record<string, string
   return { proc, api: `http://localhost:${String(ready['apiHttpPort'])}`, ready };
 }
 
+async function freePort(): Promise<number> {
+  const srv = createNetServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const port = (srv.address() as { port: number }).port;
+  await new Promise((r) => srv.close(r));
+  return port;
+}
+
 describe('seed page, Universal: control plane to control plane (multizone over KDS)', () => {
   it('global and zone with kumactl-generated certificates: policies down, dataplanes up, zone online', async () => {
     await withTempDir(async (home) => {
@@ -90,7 +99,8 @@ describe('seed page, Universal: control plane to control plane (multizone over K
         // Written on the global, read on the zone.
         const put = (path: string, body: unknown): Promise<Response> =>
           fetch(`${global.api}${path}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-        assert.equal((await put('/meshes/mz', { type: 'Mesh', name: 'mz' })).status, 201);
+        // Mesh mTLS with a builtin CA made on the global: zones sign with the global's CA, never their own.
+        assert.equal((await put('/meshes/mz', { type: 'Mesh', name: 'mz', mtls: { enabledBackend: 'ca-1', backends: [{ name: 'ca-1', type: 'builtin' }] } })).status, 201);
         const mtp = await put('/meshes/mz/meshtrafficpermissions/allow-all', {
           type: 'MeshTrafficPermission',
           mesh: 'mz',
@@ -110,7 +120,7 @@ describe('seed page, Universal: control plane to control plane (multizone over K
 
         // A proxy on the zone, seen on the global with its zone.
         const token = await (await fetch(`${z.api}/tokens/dataplane`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ mesh: 'mz', name: 'web-1' }) })).text();
-        const dataplane = JSON.stringify({ type: 'Dataplane', mesh: 'mz', name: 'web-1', networking: { address: '127.0.0.1', inbound: [{ port: 9000, servicePort: 9001, tags: { 'kuma.io/service': 'web' } }] } });
+        const dataplane = JSON.stringify({ type: 'Dataplane', mesh: 'mz', name: 'web-1', networking: { address: '127.0.0.1', inbound: [{ port: await freePort(), servicePort: 9001, tags: { 'kuma.io/service': 'web' } }] } });
         dp = startProcess('kuma-dp', ['run', `--cp-address=https://localhost:${String(z.ready['dpServerPort'])}`, `--dataplane=${dataplane}`, `--dataplane-token=${token}`, '--drain-time=0s'], {
           HOME: home,
           KUMA_READINESS_PORT: '0',
@@ -123,6 +133,13 @@ describe('seed page, Universal: control plane to control plane (multizone over K
         });
         assert.equal(onGlobal.labels['kuma.io/zone'], 'zone-1');
         assert.equal(onGlobal.labels['kuma.io/origin'], 'zone');
+
+        // Its identity comes from the global's CA, synced to the zone as a Secret.
+        await dp.waitForLog((l) => l['msg'] === 'mesh identity certificate applied', 15_000);
+        const caSecret = '/meshes/mz/secrets/mz.ca-builtin-cert-ca-1';
+        const [globalCa, zoneCa] = [await getJson(`${global.api}${caSecret}`), await getJson(`${z.api}${caSecret}`)];
+        assert.ok(globalCa?.['data'] !== undefined, 'the global made the CA');
+        assert.equal(zoneCa?.['data'], globalCa?.['data'], 'the zone uses the global CA');
 
         // The zone is online on the global; users cannot write dataplanes there.
         await eventually('zone-1 online', async () => {

@@ -63,7 +63,8 @@ export class ConfigKinds {
         return { payload: { case: 'dataplane', value: config }, version };
       }
       case ResourceKind.IDENTITY: {
-        const built = await ctx.identity.build(ctx.mesh.resource, ctx.dataplane, await this.roots.get(mesh));
+        const roots = await this.roots.get(mesh).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))));
+        const built = await ctx.identity.build(ctx.mesh.resource, ctx.dataplane, roots);
         return built && { payload: { case: 'identity', value: built.config }, version: built.version };
       }
       case ResourceKind.ENDPOINTS: {

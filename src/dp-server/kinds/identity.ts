@@ -68,13 +68,19 @@ export class StreamIdentity {
   }
 
   /** The answer for the current state, or undefined while there is nothing to say (mTLS on, no CSR yet). */
-  async build(mesh: Resource, dataplane: Resource, roots: MeshRootsPart | undefined): Promise<IdentityBuild | undefined> {
+  /** `roots`: the mesh's, undefined with mTLS off, or why they cannot be read (the CA is not loadable). */
+  async build(mesh: Resource, dataplane: Resource, roots: MeshRootsPart | undefined | Error): Promise<IdentityBuild | undefined> {
     if (enabledBackendName(mesh.spec) === '' || roots === undefined) {
       this.insight = null;
       this.builtFor = '';
       return OFF;
     }
     if (this.csrPem === '') return undefined;
+    if (roots instanceof Error) {
+      // The proxy keeps its certificate and asks again; a fixed CA (its Secrets change) re-pushes.
+      this.builtFor = '';
+      return this.failed('ERR_IDENTITY_CA', `cannot issue an identity for Dataplane ${JSON.stringify(dataplane.meta.name)}: ${messageOf(roots)}`, 'roots');
+    }
     const wanted = hash(`${this.csrPem}\n${JSON.stringify(objAt(mesh.spec, 'mtls') ?? {})}\n${roots.hash}`);
     if (wanted === this.builtFor && this.last !== undefined) return this.last;
     this.builtFor = wanted;
@@ -90,15 +96,18 @@ export class StreamIdentity {
       };
       this.last = { config: identityConfigOf(issued), version: hash(`${issued.serial}\n${roots.hash}`) };
     } catch (err) {
-      this.lastFailed = true;
-      const code = err instanceof IdentityError ? err.code : 'ERR_IDENTITY_CA';
-      const grpc = code === 'ERR_IDENTITY_CA' ? Code.Unavailable : code === 'ERR_IDENTITY_MTLS_DISABLED' ? Code.FailedPrecondition : Code.InvalidArgument;
-      const message = messageOf(err);
-      this.last = {
-        config: create(IdentityConfigSchema, { mtlsEnabled: true, error: { code: grpc, message }, errorCode: code }),
-        version: `error-${hash(`${wanted}\n${code}\n${message}`)}`,
-      };
+      return this.failed(err instanceof IdentityError ? err.code : 'ERR_IDENTITY_CA', messageOf(err), wanted);
     }
+    return this.last;
+  }
+
+  private failed(code: string, message: string, salt: string): IdentityBuild {
+    this.lastFailed = true;
+    const grpc = code === 'ERR_IDENTITY_CA' ? Code.Unavailable : code === 'ERR_IDENTITY_MTLS_DISABLED' ? Code.FailedPrecondition : Code.InvalidArgument;
+    this.last = {
+      config: create(IdentityConfigSchema, { mtlsEnabled: true, error: { code: grpc, message }, errorCode: code }),
+      version: `error-${hash(`${salt}\n${this.csrPem}\n${code}\n${message}`)}`,
+    };
     return this.last;
   }
 }
