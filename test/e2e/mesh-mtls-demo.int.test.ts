@@ -4,18 +4,11 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { it } from 'node:test';
 import { repoRoot } from '../support/processes.js';
+import { freePort } from '../support/ports.js';
 
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
 it('examples/mesh-mtls/demo.sh passes every step', { timeout: 120_000 }, async () => {
   const names = [

@@ -14,17 +14,11 @@ import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { openssl, withTempDir } from '../support/openssl.js';
 import { binPath, startProcess, type RunningProcess } from '../support/processes.js';
+import { freePort } from '../support/ports.js';
 
 const run = promisify(execFile);
 const PORTS_0 = { KUMA_DIAGNOSTICS_SERVER_PORT: '0', KUMA_API_SERVER_HTTP_PORT: '0', KUMA_API_SERVER_HTTPS_PORT: '0', KUMA_DP_SERVER_PORT: '0' };
 
-async function freePort(): Promise<number> {
-  const srv = createNetServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
 async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;

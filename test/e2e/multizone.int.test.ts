@@ -7,7 +7,6 @@
  * zone without a token and accepts one with a token from `kumactl generate zone-token`.
  */
 import assert from 'node:assert/strict';
-import { createServer as createNetServer } from 'node:net';
 import { execFile } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -15,6 +14,7 @@ import { describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { withTempDir } from '../support/openssl.js';
 import { binPath, startProcess, type RunningProcess } from '../support/processes.js';
+import { freePort } from '../support/ports.js';
 
 const run = promisify(execFile);
 const PORTS_0 = { KUMA_DIAGNOSTICS_SERVER_PORT: '0', KUMA_API_SERVER_HTTP_PORT: '0', KUMA_API_SERVER_HTTPS_PORT: '0', KUMA_DP_SERVER_PORT: '0' };
@@ -61,13 +61,6 @@ async function startCp(home: string, workDir: string, env: Record<string, string
   return { proc, api: `http://localhost:${String(ready['apiHttpPort'])}`, ready };
 }
 
-async function freePort(): Promise<number> {
-  const srv = createNetServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
 describe('seed page, Universal: control plane to control plane (multizone over KDS)', () => {
   it('global and zone with kumactl-generated certificates: policies down, dataplanes up, zone online', async () => {

@@ -13,7 +13,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { chmod, chown, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -23,6 +22,7 @@ import {
   privateKeyToPem,
   type CertificateAuthority,
 } from '../../src/pki/index.js';
+import { freePort } from './ports.js';
 
 export const PG_PASSWORD_USER = 'kuma';
 export const PG_PASSWORD = 'kuma-test-password';
@@ -78,17 +78,6 @@ export function postgresUnavailable(): string | undefined {
   return reason;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const addr = s.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 const asPostgres = (bin: string, args: string[]): string =>
   execFileSync('runuser', ['-u', 'postgres', '--', bin, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });

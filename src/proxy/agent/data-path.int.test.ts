@@ -10,6 +10,7 @@ import type { IdentityMaterial } from '../mtls/index.js';
 import { createMeshCa, workloadIdentity, type MeshCa } from '../mtls/testing/mesh-pki.js';
 import { closedWithin, openEchoing, startEcho, tcpExchange, waitFor, type EchoApp } from '../mtls/testing/sockets.js';
 import { DataPath } from './data-path.js';
+import { freePort } from '../../../test/support/ports.js';
 
 let ca: MeshCa;
 let caB: MeshCa;
@@ -19,13 +20,6 @@ let backendId: IdentityMaterial;
 let webId: IdentityMaterial;
 
 /** A port nothing listens on (listen on 0, close). */
-async function freePort(): Promise<number> {
-  const s = createServer().listen(0, '127.0.0.1');
-  await once(s, 'listening');
-  const port = (s.address() as AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 async function occupy(): Promise<Server> {
   const s = createServer().listen(0, '127.0.0.1');

@@ -4,23 +4,16 @@
  * a mesh turning mTLS off withdraws it, and the proxy's listeners wait for it.
  */
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { silentLogger } from '../../core/log.js';
 import { startFixture, type Fixture } from '../../dp-server/testing/dp-fixture.js';
 import { startAgent, type AgentOptions, type RunningAgent } from './agent.js';
 import { parseDataplaneDefinition } from './dataplane-template.js';
+import { freePort } from '../../../test/support/ports.js';
 
 const MESH = 'secure';
 const MTLS = { enabledBackend: 'ca-1', backends: [{ name: 'ca-1', type: 'builtin' }] };
 
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
 async function eventually<T>(what: string, check: () => T | undefined | Promise<T | undefined>, timeoutMs = 8000): Promise<T> {
   const end = Date.now() + timeoutMs;

@@ -5,7 +5,6 @@
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -18,16 +17,10 @@ import type { PostgresStoreConfig } from './connect-settings.js';
 import { describeConnectError, type PostgresConnectError } from './connect-errors.js';
 import { connectWithRetry } from './connect-retry.js';
 import { createPostgresPool, postgresClientConfig } from './connection-config.js';
+import { freePort } from '../../../test/support/ports.js';
 
 const skip = postgresUnavailable();
 
-async function freePort(): Promise<number> {
-  const s = createServer().listen(0, '127.0.0.1');
-  await new Promise((resolve) => s.once('listening', resolve));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((resolve) => s.close(resolve));
-  return port;
-}
 
 describe('PostgreSQL TLS modes and connection failures (real server)', { skip }, () => {
   let server: PgServer;
