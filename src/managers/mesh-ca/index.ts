@@ -19,6 +19,7 @@ export {
   type MeshLike,
 } from './backend-config.js';
 export { type CaStore } from './builtin-ca.js';
+export { meshCaExpiries, type CaExpiry, type CaRootSource, type MeshLister } from './ca-expiry.js';
 export { loadDataSource, type SecretReader } from './data-source.js';
 export { parseCaKeyPair, validateCaCertificates, KeyPairError, type CaKeyPair } from './ca-key-pair.js';
 export { validateMeshCaBackends } from './validate.js';

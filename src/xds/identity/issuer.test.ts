@@ -48,6 +48,14 @@ async function setup(mesh: Resource) {
 const csrFor = (uris: string[], keyPair: KeyPair = proxyKey): string => createCsr({ keyPair, uriSans: uris }).csrPem;
 
 describe('IdentityIssuer: certificates from a CSR', () => {
+  it('never issues past the CA: a CA expiring before the identity lifetime caps it (renewal then comes early)', async () => {
+    const mesh = meshOf('ca-1', [builtin('ca-1', { conf: { caCert: { expiration: '2h' } } })]);
+    const { issuer } = await setup(mesh);
+    const issued = await issuer.issue({ mesh, dataplane: WEB, csr: csrFor(URIS) });
+    assert.equal(issued.expiresAt.toISOString(), '2031-03-01T12:00:00.000Z');
+    assert.ok(renewalTime(issued.issuedAt, issued.expiresAt).getTime() < issued.expiresAt.getTime());
+  });
+
   it("issues Kuma's identity certificate for the key in the request; openssl verifies it against the roots", async () => {
     const mesh = meshOf('ca-1', [builtin('ca-1')]);
     const { issuer, ca } = await setup(mesh);

@@ -112,7 +112,8 @@ export class IdentityIssuer {
       uriSans: identity.uris,
       ekus: ['serverAuth', 'clientAuth'],
       notBefore: new Date(now - MESH_CA_CLOCK_SKEW_MS),
-      notAfter: new Date(now + dpCertValidityMs(backend)),
+      // Never past the CA: a leaf outliving its issuer fails verification before its renewal is due.
+      notAfter: new Date(Math.min(now + dpCertValidityMs(backend), readCertificateInfo(signer.certificate).notAfter.getTime())),
     });
     const info = readCertificateInfo(leaf.certDer);
     this.log.debug({ mesh: meshName, dataplane: dataplane.meta.name, backend: backendName, notAfter: info.notAfter.toISOString() }, 'identity certificate issued');
