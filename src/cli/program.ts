@@ -1,4 +1,4 @@
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Help, Option } from 'commander';
 import { KumaError, messageOf } from '../core/errors.js';
 import { IMPLEMENTATION, PRODUCT, VERSION } from '../core/version.js';
 import type { CliIo } from './io.js';
@@ -16,9 +16,17 @@ export function createProgram(name: string, description: string, io: CliIo): Com
   configure(program, io);
   program
     .description(description)
-    .version(`${PRODUCT}: ${VERSION}`, '--version', 'print the version and exit')
     .helpOption('-h, --help', 'help for ' + name)
     .showSuggestionAfterError(true);
+  // The root `--version` is answered by runProgram, and only as the first argument (cobra's root flag
+  // is not inherited): commander would take it anywhere, even from a subcommand's own `--version 2.9.1`.
+  const versionHelp = new Option('--version', 'print the version and exit');
+  program.configureHelp({
+    visibleOptions(this: Help, cmd: Command): Option[] {
+      const options = Help.prototype.visibleOptions.call(this, cmd);
+      return cmd === program ? [versionHelp, ...options] : options;
+    },
+  });
   program.addCommand(versionCommand(io));
   return program;
 }
@@ -61,6 +69,10 @@ function camel(flag: string): string {
 
 /** Runs `program` on argv (without node and script), returning the exit code. */
 export async function runProgram(program: Command, argv: string[], io: CliIo): Promise<number> {
+  if (argv[0] === '--version') {
+    io.out(`${PRODUCT}: ${VERSION}\n`);
+    return 0;
+  }
   try {
     await program.parseAsync(argv, { from: 'user' });
     return 0;

@@ -6,6 +6,7 @@ import { configCommand } from './config/config-command.js';
 import { durationFlag } from './flags.js';
 import { generateCommand } from './generate/index.js';
 import { inspectCommand } from './inspect/inspect-command.js';
+import { installCommand } from './install/install-command.js';
 import { KumactlContext, parseLogLevel, type KumactlOptions } from './kumactl-context.js';
 import { applyCommand } from './resources/apply-command.js';
 import { deleteCommand } from './resources/delete-command.js';
@@ -42,7 +43,8 @@ export function kumactlProgram(io: CliIo, opts: KumactlOptions = {}): { program:
     .addCommand(deleteCommand(ctx))
     .addCommand(generateCommand(io, ctx))
     .addCommand(getCommand(ctx))
-    .addCommand(inspectCommand(ctx));
+    .addCommand(inspectCommand(ctx))
+    .addCommand(installCommand(io, ctx));
   return { program, ctx };
 }
 
