@@ -8,10 +8,11 @@
 import { KeyedSerialQueue, throttledFlush } from '../core/keyed-serial-queue.js';
 import { hasCode, messageOf } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
-import { DataplaneInsightType, DataplaneType, formatKumaTime, isObject, type JsonObject, type JsonValue, type Resource } from '../core/resources/index.js';
+import { DataplaneInsightType, DataplaneType, isObject, type JsonObject, type JsonValue, type Resource } from '../core/resources/index.js';
 import type { ResourceManager } from '../managers/index.js';
 import type { InsightSubscription } from './insight-subscription.js';
 import { dataplaneKeyString, type NodeId } from './node-id.js';
+import { mergeSubscriptions } from '../core/insight-subscriptions.js';
 
 export interface InsightSinkOptions {
   flushIntervalMs: number;
@@ -68,7 +69,7 @@ export class DataplaneInsightSink {
       } catch (err) {
         if (!hasCode(err, 'ERR_RESOURCE_NOT_FOUND')) throw err;
       }
-      const subscriptions = merge(current ? subscriptionsOf(current.spec) : [], entry, isFinal, this.now(), this.opts.subscriptionLimit);
+      const subscriptions = mergeSubscriptions(current ? subscriptionsOf(current.spec) : [], entry, isFinal, this.now(), this.opts.subscriptionLimit);
       if (subscriptions === undefined) return;
       const spec: JsonObject = { ...current?.spec, subscriptions };
       // The final write of a stream leaves the block as it is: the proxy keeps its certificate.
@@ -115,22 +116,4 @@ function subscriptionsOf(spec: JsonObject): JsonObject[] {
   return Array.isArray(subs) ? subs.filter(isObject) : [];
 }
 
-/**
- * The new list: `entry` replaces the subscription with its id; a new one marks every older open
- * subscription disconnected (a proxy has one live stream) and the list keeps the newest `limit`.
- * A final write for a subscription that was already trimmed away changes nothing (undefined).
- */
-export function merge(existing: JsonObject[], entry: JsonObject, isFinal: boolean, now: Date, limit: number): JsonValue[] | undefined {
-  const subs = existing.map((s) => ({ ...s }));
-  const at = subs.findIndex((s) => s['id'] === entry['id']);
-  if (at >= 0) {
-    subs[at] = entry;
-    return subs;
-  }
-  if (isFinal) return undefined;
-  const stamp = formatKumaTime(now);
-  for (const s of subs) if (s['disconnectTime'] === undefined) s['disconnectTime'] = stamp;
-  subs.push(entry);
-  // Kuma clears the list for limit 0 although its docs say "unlimited"; we follow the docs.
-  return limit > 0 ? subs.slice(-limit) : subs;
-}
+export { mergeSubscriptions as merge } from '../core/insight-subscriptions.js';

@@ -15,6 +15,7 @@ import type { Logger } from '../core/log.js';
 import { formatKumaTime, isObject, ZoneInsightType, ZoneType, type JsonObject, type JsonValue, type Resource } from '../core/resources/index.js';
 import type { ResourceManager } from '../managers/index.js';
 import type { ZoneSubscription } from './zone-subscription.js';
+import { mergeSubscriptions } from '../core/insight-subscriptions.js';
 
 export type KdsStreamKind = 'globalToZone' | 'zoneToGlobal';
 
@@ -125,22 +126,4 @@ function mergeStreams(existing: JsonValue | undefined, streams: Map<KdsStreamKin
   return out;
 }
 
-/**
- * The new list: `entry` replaces the subscription with its id. A new one first marks every older
- * open subscription disconnected (a zone has one connection; an open one left behind by a global
- * instance that died is stale: Kuma's finalizeSubscriptions), then the list keeps the newest `limit`.
- * A final write for a subscription that was trimmed away changes nothing (undefined).
- */
-export function mergeSubscriptions(existing: JsonObject[], entry: JsonObject, isFinal: boolean, now: Date, limit: number): JsonValue[] | undefined {
-  const subs = existing.map((s) => ({ ...s }));
-  const at = subs.findIndex((s) => s['id'] === entry['id']);
-  if (at >= 0) {
-    subs[at] = entry;
-    return subs;
-  }
-  if (isFinal) return undefined;
-  const stamp = formatKumaTime(now);
-  for (const s of subs) if (s['disconnectTime'] === undefined) s['disconnectTime'] = stamp;
-  subs.push(entry);
-  return limit > 0 ? subs.slice(-limit) : subs;
-}
+export { mergeSubscriptions } from '../core/insight-subscriptions.js';
