@@ -325,6 +325,24 @@ describe('DataPath listener changes', () => {
     }
   });
 
+  it('a listener that could not start is retried on a timer and starts once its port is free', async () => {
+    const busy = await occupy();
+    const busyPort = portOf(busy);
+    const dp = new DataPath({ listenerRetryMs: 50 });
+    try {
+      assert.notEqual(await dp.applyDataplane(dataplane({ inbounds: [{ port: busyPort, servicePort: echo.port }] })), undefined);
+      assert.deepEqual(dp.snapshot().inbounds.map((i) => i.state), ['failed']);
+      await new Promise((r) => busy.close(r));
+      const deadline = Date.now() + 3000;
+      while (dp.snapshot().inbounds[0]?.state !== 'running' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      assert.equal(dp.snapshot().inbounds[0]?.state, 'running');
+      assert.equal((await tcpExchange(busyPort, 'healed')).data.toString(), 'healed');
+    } finally {
+      if (busy.listening) busy.close();
+      await dp.stop(0);
+    }
+  });
+
   it('keeps unchanged listeners, moves the application port in place, stops removed ones and starts new ones', async () => {
     const [inA, inB, out1, out2] = [await freePort(), await freePort(), await freePort(), await freePort()];
     const dp = new DataPath(quick);

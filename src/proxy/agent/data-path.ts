@@ -29,6 +29,8 @@ export interface DataPathOptions {
   /** Listener timeouts (defaults are the listeners' own); mainly for tests. */
   inbound?: Pick<InboundConfig, 'sniffTimeoutMs' | 'handshakeTimeoutMs' | 'connectTimeoutMs'>;
   outbound?: Pick<OutboundConfig, 'connectTimeoutMs' | 'maxConnectAttempts' | 'failureBackoffMs'>;
+  /** A listener that could not start (port taken, address missing) is tried again this often: 5 s. */
+  listenerRetryMs?: number;
 }
 
 /** NACK texts are kept to 4 KiB (ErrorDetail.message). */
@@ -54,6 +56,7 @@ export class DataPath {
   private chain: Promise<unknown> = Promise.resolve();
   private stopping = false;
   private stopped: Promise<void> | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: DataPathOptions = {}) {
     this.logger = (options.logger ?? silentLogger).child({ component: 'data-path' });
@@ -139,6 +142,7 @@ export class DataPath {
   /** Graceful drain of every listener: no new connections, open ones get up to `drainMs`. */
   stop(drainMs: number): Promise<void> {
     this.stopping = true;
+    clearTimeout(this.retryTimer);
     this.stopped ??= this.serialize('stop', async () => {
       const entries = [...this.inbounds.values(), ...this.outbounds.values()];
       this.inbounds.clear();
@@ -232,7 +236,29 @@ export class DataPath {
       this.logger.info({ inbounds: this.inbounds.size, outbounds: this.outbounds.size }, 'waiting for the mesh identity: mesh mTLS is on, so no inbound or outbound port is opened until the identity arrives');
     }
     if (blocked) for (const e of [...this.inbounds.values(), ...this.outbounds.values()]) e.problem = undefined;
-    return (await Promise.all(work)).filter((p): p is string => p !== undefined);
+    const problems = (await Promise.all(work)).filter((p): p is string => p !== undefined);
+    this.scheduleRetry();
+    return problems;
+  }
+
+  /**
+   * A listener that failed to start (its port taken by a process that may go away, an address not
+   * yet configured) is tried again on a timer, not only on the next config: the proxy heals itself.
+   */
+  private scheduleRetry(): void {
+    if (this.stopping || this.retryTimer !== undefined) return;
+    const failed = [...this.inbounds.values(), ...this.outbounds.values()].filter((e) => !e.listener && e.problem !== undefined);
+    if (failed.length === 0) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      void this.serialize('listener retry', async () => {
+        const problems = await this.reconcile();
+        const recovered = failed.filter((e) => e.listener !== undefined).map((e) => e.spec.key);
+        if (recovered.length > 0) this.logger.info({ listeners: recovered, stillFailing: problems.length }, 'listeners started on retry');
+        return undefined;
+      });
+    }, this.options.listenerRetryMs ?? 5_000);
+    this.retryTimer.unref();
   }
 
   private async runInbound(e: InboundEntry, spec: InboundSpec): Promise<string | undefined> {
