@@ -9,6 +9,7 @@ import {
   arrAt,
   DataplaneType,
   objAt,
+  SERVICE_TAG,
   stringMapAt,
   strAt,
   toEnvelope,
@@ -69,7 +70,7 @@ export const shortHash = (data: string | Uint8Array): string => createHash('sha2
 
 /** The service an outbound reaches: its kuma.io/service tag, else its MeshService backendRef's name. */
 export function outboundService(outbound: unknown): string {
-  const tagged = stringMapAt(outbound, 'tags')['kuma.io/service'];
+  const tagged = stringMapAt(outbound, 'tags')[SERVICE_TAG];
   if (tagged !== undefined && tagged !== '') return tagged;
   const ref = objAt(outbound, 'backendRef');
   return strAt(ref, 'kind') === 'MeshService' ? strAt(ref, 'name') : '';

@@ -9,7 +9,8 @@ import { KumaError } from '../errors.js';
 import { arrAt, compareBytes, objAt, stringMapAt, type JsonObject } from '../resources/index.js';
 import { spiffeIdError } from '../resources/net-rules.js';
 
-export const SERVICE_TAG = 'kuma.io/service';
+export { SERVICE_TAG } from '../resources/tags.js';
+import { SERVICE_TAG } from '../resources/tags.js';
 export const WORKLOAD_LABEL = 'kuma.io/workload';
 
 /** The Dataplane-like value identity is computed from (a stored Dataplane resource fits). */

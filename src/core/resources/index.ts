@@ -12,6 +12,7 @@ export * from './meta-rules.js';
 export * from './registry.js';
 export * from './resource.js';
 export * from './system-types.js';
+export { SERVICE_TAG, PROTOCOL_TAG } from './tags.js';
 export * from './types.js';
 export * from './validate.js';
 export * from './validation.js';

@@ -9,12 +9,11 @@
  * Kuma's endpoint builder does.
  */
 import { create, toBinary } from '@bufbuild/protobuf';
-import { arrAt, boolAt, DataplaneType, isObject, objAt, stringMapAt, strAt, uintAt, type Resource } from '../../core/resources/index.js';
+import { arrAt, boolAt, DataplaneType, isObject, SERVICE_TAG, objAt, stringMapAt, strAt, uintAt, type Resource } from '../../core/resources/index.js';
 import { EndpointSchema, EndpointsConfigSchema, ServiceEndpointsSchema, type Endpoint, type EndpointsConfig, type Outbound } from '../../gen/kuma/dp/v1/config_stream_pb.js';
 import { shortHash } from '../dataplane-config.js';
 import { PerMeshCache } from '../per-mesh-cache.js';
 
-const SERVICE_TAG = 'kuma.io/service';
 
 /** Service name → its endpoints, sorted by address then port. */
 export type EndpointIndex = ReadonlyMap<string, readonly Endpoint[]>;

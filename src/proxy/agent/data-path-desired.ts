@@ -4,10 +4,10 @@
  * serviceAddress '' = 127.0.0.1, inbound address '' = the Dataplane's address, outbound address
  * '' = 127.0.0.1). Problems are collected per entry, so one bad entry never hides the others.
  */
+import { SERVICE_TAG } from '../../core/resources/index.js';
 import type { DataplaneConfig } from '../../gen/kuma/dp/v1/config_stream_pb.js';
 import type { InboundMode } from '../mtls/index.js';
 
-const SERVICE_TAG = 'kuma.io/service';
 
 export interface MeshMtlsState {
   mesh: string;

@@ -8,13 +8,12 @@
  *    whose tags hold for the client decides (Kuma's Rules.Compute);
  *  - else no policy: deny all.
  */
-import { arrAt, isObject, objAt, strAt, stringMapAt, type JsonObject, type MtpAction } from '../../core/resources/index.js';
+import { arrAt, isObject, objAt, SERVICE_TAG, strAt, stringMapAt, type JsonObject, type MtpAction } from '../../core/resources/index.js';
 import type { Condition, DecisionRule, InboundPermissions, PermissionAction } from './decision.js';
 import { buildFromRules, type FromItem } from './from-rules.js';
 import { comparePolicies, inboundsOf, isShadowPolicy, selectedInbounds, type InboundRef, type PolicyLike } from './policy-selection.js';
 import type { Subset, Tag } from './subset.js';
 
-const SERVICE_TAG = 'kuma.io/service';
 
 export interface PermissionsInput {
   mesh: { meta: { name: string }; spec: JsonObject };

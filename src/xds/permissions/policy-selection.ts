@@ -3,7 +3,7 @@
  * (Kuma pkg/plugins/policies/core/matchers/dataplane.go: DppSelectedByPolicy and SortByTargetRef).
  * Only sidecar inbounds carry permissions: builtin gateways and zone proxies are not covered here.
  */
-import { arrAt, compareBytes, isObject, objAt, strAt, stringMapAt, uintAt, type JsonObject } from '../../core/resources/index.js';
+import { arrAt, compareBytes, isObject, objAt, SERVICE_TAG, strAt, stringMapAt, uintAt, type JsonObject } from '../../core/resources/index.js';
 
 export interface PolicyLike {
   meta: { name: string; mesh: string; labels?: Record<string, string> };
@@ -31,7 +31,6 @@ const ROLE_LABEL = 'kuma.io/policy-role';
 const NAMESPACE_LABEL = 'k8s.kuma.io/namespace';
 const DISPLAY_NAME_LABEL = 'kuma.io/display-name';
 const EFFECT_LABEL = 'kuma.io/effect';
-const SERVICE_TAG = 'kuma.io/service';
 
 const KIND_ORDER: Readonly<Record<string, number>> = {
   Mesh: 1,
